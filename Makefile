@@ -1,0 +1,39 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both build .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck unit clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== link-ls check: the example pipeline (Link format) and a plain notebook"
+	$(BIN)/link-ls check examples/pipeline.ipynb examples/plain.ipynb
+	@echo "== link-ls graph: declared edges, with what flows along each"
+	$(BIN)/link-ls graph examples/pipeline.ipynb
+	@echo "== link-ls graph --format mermaid: edges inferred for a plain notebook"
+	$(BIN)/link-ls graph examples/plain.ipynb --format mermaid
+
+lint: $(STAMP)
+	$(BIN)/ruff check link_ls tests benchmarks examples
+	$(BIN)/ruff format --check link_ls tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict link_ls
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,491 @@
+"""The AST walk that turns one cell's code into defs, reads, deletes and mutations.
+
+Module-level code runs top to bottom, so a name is a *read* only when it is loaded
+before the cell binds it. Code inside functions runs later, so names those bodies
+load from the global scope are reads unless the cell binds them anywhere.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from link_ls.analysis.model import CellAnalysis, Occurrence, Span
+from link_ls.analysis.scopes import function_locals
+
+#: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
+#: and the estimators users fit in one cell and use in the next)
+MUTATING_METHODS = frozenset(
+    [
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "clear",
+        "sort",
+        "reverse",
+        "update",
+        "setdefault",
+        "popitem",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "fill",
+        "resize",
+        "put",
+        "itemset",
+        "setflags",
+        "fit",
+        "partial_fit",
+        "fit_transform",
+        "set_params",
+        "load_state_dict",
+        "register_buffer",
+        "seek",
+        "truncate",
+        "write",
+        "writelines",
+    ]
+)
+
+_COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_VAR_DOLLAR = re.compile(r"(?<!\$)\$([A-Za-z_]\w*)")
+_VAR_BRACE = re.compile(r"(?<!\{)\{([^{}]+)\}(?!\})")
+_TIMEIT_OPTS = re.compile(r"^\s*(?:-[nrpq]\s*\d+\s*|-[qotc]\s*)*")
+
+
+def span_of(node: ast.AST, line_offset: int = 0) -> Span:
+    line = getattr(node, "lineno", 1) - 1 + line_offset
+    end = getattr(node, "end_lineno", None)
+    return Span(
+        line,
+        getattr(node, "col_offset", 0),
+        (end - 1 + line_offset) if end is not None else line,
+        getattr(node, "end_col_offset", 0) or 0,
+    )
+
+
+@dataclass
+class _Scope:
+    kind: str  # "function" | "class" | "comprehension"
+    bound: set[str] = field(default_factory=set)
+    globals: set[str] = field(default_factory=set)
+
+
+class CellVisitor:
+    """One use per cell: ``CellVisitor().run(tree)``."""
+
+    def __init__(self) -> None:
+        self.defs: set[str] = set()
+        self.reads: set[str] = set()
+        self.deferred: set[str] = set()
+        self.deletes: set[str] = set()
+        self.mutations: set[str] = set()
+        self.deferred_mut: set[str] = set()
+        self.unknown: list[str] = []
+        self.occ: list[Occurrence] = []
+        self.defined: set[str] = set()  # bound so far at module level
+        self.scopes: list[_Scope] = []
+        self.line_offset = 0
+        self._dispatch: dict[type, Callable[[ast.AST], None]] = {}
+
+    # -- entry -------------------------------------------------------------------
+    def run(self, tree: ast.Module) -> CellAnalysis:
+        self.body(tree.body)
+        reads = self.reads | (self.deferred - self.defs)
+        muts = self.mutations | (self.deferred_mut - self.defs)
+        return CellAnalysis(
+            defs=frozenset(self.defs),
+            reads=frozenset(reads),
+            deletes=frozenset(self.deletes),
+            mutations=frozenset(muts),
+            unknown=tuple(dict.fromkeys(self.unknown)),
+            occurrences=tuple(self.occ),
+        )
+
+    def body(self, stmts: Iterable[ast.AST]) -> None:
+        for s in stmts:
+            self.visit(s)
+
+    def visit(self, node: ast.AST) -> None:
+        t = type(node)
+        fn = self._dispatch.get(t)
+        if fn is None:
+            fn = getattr(self, "v_" + t.__name__, self.generic)
+            self._dispatch[t] = fn
+        fn(node)
+
+    def generic(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    # -- name resolution ---------------------------------------------------------
+    def _resolves_global(self, name: str) -> tuple[bool, bool]:
+        """``(is_global, deferred)`` for a load of ``name`` in the current scope."""
+        deferred = False
+        innermost = len(self.scopes) - 1
+        for i in range(innermost, -1, -1):
+            s = self.scopes[i]
+            if s.kind == "function":
+                deferred = True
+                if name in s.globals:
+                    return True, True
+                if name in s.bound:
+                    return False, True
+            elif s.kind == "class":
+                if i == innermost and name in s.bound:
+                    return False, False
+            elif name in s.bound:
+                return False, deferred
+        for s in self.scopes:
+            if s.kind == "function":
+                deferred = True
+        return True, deferred
+
+    def load(self, name: str, node: ast.AST) -> None:
+        is_global, deferred = self._resolves_global(name)
+        if not is_global:
+            return
+        if deferred:
+            self.deferred.add(name)
+        elif name not in self.defined:
+            self.reads.add(name)
+        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "read"))
+
+    def store(self, name: str, node: ast.AST) -> None:
+        if self.scopes:
+            s = self.scopes[-1]
+            if s.kind == "function":
+                if name not in s.globals:
+                    return
+            else:
+                s.bound.add(name)
+                return
+        self.defs.add(name)
+        self.defined.add(name)
+        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "def"))
+
+    def mutate(self, target: ast.AST) -> None:
+        base = target
+        while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+            base = base.func if isinstance(base, ast.Call) else base.value
+        if not isinstance(base, ast.Name):
+            return
+        name = base.id
+        is_global, deferred = self._resolves_global(name)
+        if not is_global:
+            return
+        if deferred:
+            self.deferred_mut.add(name)
+        elif name not in self.defined:
+            self.mutations.add(name)
+        else:
+            return
+        self.occ.append(Occurrence(name, span_of(base, self.line_offset), "mutate"))
+
+    # -- leaves --------------------------------------------------------------------
+    def v_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.load(node.id, node)
+        elif isinstance(node.ctx, ast.Store):
+            self.store(node.id, node)
+        else:
+            self.v_del_name(node)
+
+    def v_del_name(self, node: ast.Name) -> None:
+        if self.scopes:
+            return
+        if node.id not in self.defined:
+            # deleting needs the name to exist: the cell depends on whoever made it
+            self.reads.add(node.id)
+        self.deletes.add(node.id)
+        self.defined.discard(node.id)
+        self.occ.append(Occurrence(node.id, span_of(node, self.line_offset), "delete"))
+
+    def v_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)
+        if not isinstance(node.ctx, ast.Load):
+            self.mutate(node)
+
+    def v_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
+        if not isinstance(node.ctx, ast.Load):
+            self.mutate(node)
+
+    # -- statements with an evaluation order -------------------------------------
+    def v_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for t in node.targets:
+            self.visit(t)
+
+    def v_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        t = node.target
+        if isinstance(t, ast.Name):
+            self.load(t.id, t)
+            self.store(t.id, t)
+        else:
+            self.visit(t)
+
+    def v_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        if not (self.scopes and self.scopes[-1].kind == "function"):
+            self.visit(node.annotation)
+        if node.value is not None or not isinstance(node.target, ast.Name):
+            self.visit(node.target)
+
+    def v_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        # walrus binds in the nearest scope that is not a comprehension
+        saved = self.scopes
+        i = len(saved)
+        while i > 0 and saved[i - 1].kind == "comprehension":
+            i -= 1
+        self.scopes = saved[:i]
+        try:
+            self.store(node.target.id, node.target)
+        finally:
+            self.scopes = saved
+
+    def v_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        self.body(node.body)
+        self.body(node.orelse)
+
+    v_AsyncFor = v_For
+
+    def v_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.visit(item.optional_vars)
+        self.body(node.body)
+
+    v_AsyncWith = v_With
+
+    def v_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.store(node.name, node)
+        self.body(node.body)
+
+    def v_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            self.store(a.asname or a.name.split(".")[0], node)
+
+    def v_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for a in node.names:
+            if a.name == "*":
+                self.unknown.append(f"star import from {node.module or '.'}")
+            else:
+                self.store(a.asname or a.name, node)
+
+    def v_Global(self, node: ast.Global) -> None:
+        return
+
+    v_Nonlocal = v_Global
+
+    def v_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self.store(node.name, node)
+
+    def v_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.store(node.name, node)
+
+    def v_MatchMapping(self, node: ast.MatchMapping) -> None:
+        for k in node.keys:
+            self.visit(k)
+        for p in node.patterns:
+            self.visit(p)
+        if node.rest:
+            self.store(node.rest, node)
+
+    # -- new scopes ------------------------------------------------------------------
+    def _arguments_outer(self, args: ast.arguments) -> None:
+        for d in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self.visit(d)
+        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if a is not None and a.annotation is not None:
+                self.visit(a.annotation)
+
+    def v_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        self._arguments_outer(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.store(node.name, node)
+        bound, globs, _ = function_locals(node.args, node.body)
+        self.scopes.append(_Scope("function", bound, globs))
+        try:
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
+
+    v_AsyncFunctionDef = v_FunctionDef
+
+    def v_Lambda(self, node: ast.Lambda) -> None:
+        self._arguments_outer(node.args)
+        bound, globs, _ = function_locals(node.args, node.body)
+        self.scopes.append(_Scope("function", bound, globs))
+        try:
+            self.visit(node.body)
+        finally:
+            self.scopes.pop()
+
+    def v_ClassDef(self, node: ast.ClassDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        for b in node.bases:
+            self.visit(b)
+        for k in node.keywords:
+            self.visit(k.value)
+        self.scopes.append(_Scope("class"))
+        try:
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
+        self.store(node.name, node)
+
+    def _comprehension(self, node: ast.AST, elts: list[ast.expr]) -> None:
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        self.visit(gens[0].iter)
+        self.scopes.append(_Scope("comprehension"))
+        try:
+            for i, g in enumerate(gens):
+                if i:
+                    self.visit(g.iter)
+                self.visit(g.target)
+                for cond in g.ifs:
+                    self.visit(cond)
+            for e in elts:
+                self.visit(e)
+        finally:
+            self.scopes.pop()
+
+    def v_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    v_SetComp = v_ListComp
+    v_GeneratorExp = v_ListComp
+
+    def v_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, [node.key, node.value])
+
+    # -- calls: in-place methods, exec, and IPython's magics -----------------------
+    def v_Call(self, node: ast.Call) -> None:
+        f = node.func
+        if isinstance(f, ast.Attribute) and _is_get_ipython(f.value):
+            self._ipython_call(f.attr, node)
+            return
+        self.generic(node)
+        if isinstance(f, ast.Name) and f.id in ("exec", "globals", "vars", "locals"):
+            if f.id == "exec" or not self.scopes or f.id == "globals":
+                self.unknown.append(f"{f.id}()")
+        elif isinstance(f, ast.Attribute):
+            inplace = any(
+                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in node.keywords
+            )
+            attr = f.attr
+            trailing_ = attr.endswith("_") and not attr.startswith("_")  # torch's x.add_()
+            if inplace or attr in MUTATING_METHODS or trailing_:
+                self.mutate(f.value)
+
+    def _ipython_call(self, method: str, node: ast.Call) -> None:
+        args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+        strs = [a for a in args if isinstance(a, str)]
+        if method == "run_line_magic" and len(strs) >= 2:
+            self._line_magic(strs[0], strs[1], node)
+        elif method == "run_cell_magic" and len(strs) >= 3:
+            self._cell_magic(strs[0], strs[1], strs[2], node)
+        elif method in ("system", "getoutput") and strs:
+            self._expand_vars(strs[0], node)
+        else:
+            self.generic(node)
+
+    def _line_magic(self, name: str, line: str, node: ast.Call) -> None:
+        if name in ("time", "prun", "capture"):
+            self._inline_code(line, node, 0)
+        elif name == "timeit":
+            self._inline_code(_TIMEIT_OPTS.sub("", line), node, 0, isolated=True)
+        elif name in ("run", "load", "load_ext", "reload_ext") or (
+            name == "store" and "-r" in line.split()
+        ):
+            if name not in ("load_ext", "reload_ext"):
+                self.unknown.append(f"%{name}")
+            self._expand_vars(line, node)
+        else:
+            self._expand_vars(line, node)
+
+    def _cell_magic(self, name: str, line: str, body: str, node: ast.Call) -> None:
+        self._expand_vars(line, node)
+        if name in ("time", "prun", "capture", "debug"):
+            self._inline_code(body, node, 1)
+            if name == "capture":
+                words = [w for w in line.split() if not w.startswith("-")]
+                if words and words[0].isidentifier():
+                    self.store(words[0], node)
+        elif name == "timeit":
+            self._inline_code(body, node, 1, isolated=True)
+
+    def _inline_code(self, code: str, node: ast.AST, offset: int, isolated: bool = False) -> None:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            return
+        saved = self.line_offset
+        self.line_offset = saved + getattr(node, "lineno", 1) - 1 + offset
+        try:
+            if isolated:
+                bound, globs, _ = function_locals(None, tree.body)
+                self.scopes.append(_Scope("function", bound, globs))
+                try:
+                    self.body(tree.body)
+                finally:
+                    self.scopes.pop()
+            else:
+                self.body(tree.body)
+        finally:
+            self.line_offset = saved
+
+    def _expand_vars(self, text: str, node: ast.AST) -> None:
+        """IPython expands ``$name`` and ``{expr}`` in shell commands and line magics."""
+        for m in _VAR_DOLLAR.finditer(text):
+            self.load(m.group(1), node)
+        for m in _VAR_BRACE.finditer(text):
+            try:
+                expr = ast.parse(m.group(1).strip(), mode="eval")
+            except SyntaxError:
+                continue
+            saved = self.line_offset
+            self.line_offset = saved + getattr(node, "lineno", 1) - 1
+            try:
+                self.visit(expr.body)
+            finally:
+                self.line_offset = saved
+
+
+def _is_get_ipython(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "get_ipython"
+        and not node.args
+    )

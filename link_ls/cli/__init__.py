@@ -1,0 +1,71 @@
+"""The ``link-ls`` command line: parses arguments, calls the core, prints results.
+
+Each subcommand lives in ``link_ls/cli/commands/<name>.py`` and registers itself
+through ``register(subparsers)``; this module only discovers and dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from link_ls import __version__
+from link_ls.cli import commands
+from link_ls.cli.common import err_console
+from link_ls.errors import LinkError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="link-ls",
+        description="Jupyter notebooks as pipelines: check, graph, run, cache, diff, merge, "
+        "export — and a language server for every editor.",
+    )
+    parser.add_argument("--version", action="version", version=f"link-ls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    mods = []
+    for info in pkgutil.iter_modules(commands.__path__):
+        mod = importlib.import_module(f"link_ls.cli.commands.{info.name}")
+        if hasattr(mod, "register"):
+            mods.append(mod)
+    mods.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+    for mod in mods:
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        code: int = func(args)
+        return code
+    except LinkError as e:
+        err_console.print(f"link-ls: error: {e}", markup=False, highlight=False)
+        return e.exit_code
+    except KeyboardInterrupt:
+        err_console.print("link-ls: interrupted", markup=False)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # last line of defence: one line, never a traceback
+        if os.environ.get("LINK_LS_DEBUG"):
+            raise
+        err_console.print(
+            f"link-ls: internal error: {type(e).__name__}: {e} (set LINK_LS_DEBUG=1 for details)",
+            markup=False,
+            highlight=False,
+        )
+        return 70
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``link-ls`` subcommand; each defines ``register(subparsers)``."""

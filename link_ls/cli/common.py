@@ -1,0 +1,44 @@
+"""Helpers every subcommand shares: consoles, notebook loading, output files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from link_ls.errors import UsageError
+from link_ls.notebook import Notebook, load
+from link_ls.notebook.formats import atomic_write_text
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def load_notebook(path: str) -> Notebook:
+    return load(path)
+
+
+def add_format(parser: argparse.ArgumentParser, choices: list[str], default: str) -> None:
+    parser.add_argument(
+        "--format", choices=choices, default=default, help=f"output format (default: {default})"
+    )
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print ``text``, or write it atomically to ``output`` when given."""
+    if output:
+        path = Path(output)
+        if not path.parent.exists():
+            raise UsageError(f"{output}: folder {path.parent} does not exist")
+        atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+
+def emit_json(data: Any, output: str | None = None) -> None:
+    emit(json.dumps(data, indent=2, ensure_ascii=False), output)

@@ -1,0 +1,189 @@
+"""Reading and writing notebooks: ``.ipynb`` JSON via nbformat, jupytext percent/light text.
+
+A document named ``.ipynb`` whose text is not JSON is jupytext text (that is how
+Neovim's jupytext plugins present notebooks). Writes are atomic: a temporary file
+in the same folder, then a rename, so a crash never leaves half a notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from link_ls.errors import NotebookFormatError, NotebookNotFound
+from link_ls.notebook.model import Notebook, NotebookFormat
+
+_TEXT_SUFFIXES = {".py"}
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith("{")
+
+
+def _check_structure(data: Any, name: str) -> None:
+    if not isinstance(data, dict):
+        raise NotebookFormatError(f"{name}: not a notebook (top-level JSON is not an object)")
+    if "cells" not in data and "worksheets" not in data:
+        raise NotebookFormatError(f"{name}: not a notebook (no 'cells' list)")
+    major = data.get("nbformat")
+    if not isinstance(major, int):
+        raise NotebookFormatError(f"{name}: not a notebook (no integer 'nbformat' version)")
+    if major < 3 or major > 4:
+        raise NotebookFormatError(f"{name}: unsupported nbformat version {major} (need 3 or 4)")
+    if major == 4:
+        cells = data.get("cells")
+        if not isinstance(cells, list):
+            raise NotebookFormatError(f"{name}: 'cells' is not a list")
+        for i, c in enumerate(cells, 1):
+            if not isinstance(c, dict):
+                raise NotebookFormatError(f"{name}: cell #{i} is not an object")
+            if c.get("cell_type") not in ("code", "markdown", "raw"):
+                raise NotebookFormatError(
+                    f"{name}: cell #{i} has unknown cell_type {c.get('cell_type')!r}"
+                )
+            src = c.get("source", "")
+            if not isinstance(src, (str, list)):
+                raise NotebookFormatError(f"{name}: cell #{i} source is not text")
+            md = c.get("metadata", {})
+            if not isinstance(md, dict):
+                raise NotebookFormatError(f"{name}: cell #{i} metadata is not an object")
+
+
+def _from_json_text(text: str, name: str) -> Notebook:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise NotebookFormatError(
+            f"{name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+        ) from None
+    _check_structure(data, name)
+    minor = data.get("nbformat_minor", 0)
+    if data["nbformat"] == 3:
+        # nbformat upgrades v3 in memory; a save writes v4
+        try:
+            node = nbformat.convert(nbformat.from_dict(data), 4)
+        except Exception as e:  # nbformat raises assorted errors on odd v3 files
+            raise NotebookFormatError(f"{name}: cannot upgrade nbformat 3 notebook: {e}") from None
+        minor = node.get("nbformat_minor", 5)
+    else:
+        node = nbformat.from_dict(data)
+        node.setdefault("metadata", {})
+        for c in node["cells"]:
+            c.setdefault("metadata", {})
+            c.setdefault("source", "")
+            if c["cell_type"] == "code":
+                c.setdefault("outputs", [])
+                c.setdefault("execution_count", None)
+    return Notebook(node, fmt=NotebookFormat("ipynb", None, int(minor)))
+
+
+def _from_jupytext_text(text: str, name: str, ext: str) -> Notebook:
+    import jupytext  # imported lazily: jupytext is slow to import and rarely needed
+
+    try:
+        fmt = jupytext.formats.guess_format(text, ext)[0] or "light"
+    except Exception:
+        fmt = "light"
+    kind = "percent" if fmt == "percent" else "light"
+    jfmt = f"py:{kind}"
+    try:
+        node = jupytext.reads(text, fmt=jfmt)
+    except Exception as e:
+        raise NotebookFormatError(f"{name}: cannot read as jupytext {kind} text: {e}") from None
+    for c in node["cells"]:
+        c.setdefault("metadata", {})
+        # jupytext invents random ids on every read; text forms have no stable cell ids
+        c.pop("id", None)
+    return Notebook(node, fmt=NotebookFormat(kind, jfmt, int(node.get("nbformat_minor", 5))))
+
+
+def loads(text: str, *, name: str = "<notebook>", path: Path | None = None) -> Notebook:
+    """Parse notebook text. ``name`` decides the format: ``.py`` is always jupytext."""
+    suffix = Path(name).suffix.lower()
+    if suffix in _TEXT_SUFFIXES or not _looks_like_json(text):
+        if not text.strip() and suffix not in _TEXT_SUFFIXES:
+            raise NotebookFormatError(f"{name}: empty file is not a notebook")
+        nb = _from_jupytext_text(text, name, ".py")
+    else:
+        nb = _from_json_text(text, name)
+    nb.path = path
+    return nb
+
+
+def load(path: str | os.PathLike[str]) -> Notebook:
+    """Read a notebook file (``.ipynb`` JSON or text, or a jupytext ``.py``)."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise NotebookNotFound(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise NotebookNotFound(f"{p}: is a directory, not a notebook") from None
+    except OSError as e:
+        raise NotebookNotFound(f"{p}: cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NotebookFormatError(f"{p}: not UTF-8 text") from None
+    return loads(text, name=str(p), path=p)
+
+
+def _ipynb_text(nb: Notebook) -> str:
+    node = nb.node
+    if node.get("nbformat") == 4:
+        node["nbformat_minor"] = max(int(node.get("nbformat_minor", 0)), _needed_minor(nb))
+    # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself
+    text: str = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _needed_minor(nb: Notebook) -> int:
+    # cell ids are only valid from 4.5 on; keep the file's minor otherwise
+    if any("id" in c for c in nb.raw_cells):
+        return 5
+    return nb.fmt.nbformat_minor
+
+
+def dumps(nb: Notebook) -> str:
+    """Serialise in the notebook's own format."""
+    if nb.fmt.is_text:
+        import jupytext
+
+        out: str = jupytext.writes(nbformat.from_dict(nb.node), fmt=nb.fmt.jupytext_fmt or "py")
+        return out
+    return _ipynb_text(nb)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file and a rename (keeps the file mode)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save(nb: Notebook, path: str | os.PathLike[str] | None = None) -> Path:
+    """Write the notebook atomically to ``path`` (default: where it was loaded from)."""
+    target = Path(path) if path is not None else nb.path
+    if target is None:
+        raise NotebookFormatError("notebook has no path to save to")
+    atomic_write_text(target, dumps(nb))
+    return target

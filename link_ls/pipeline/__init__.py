@@ -1,0 +1,24 @@
+"""Pipeline DAG: declared and inferred edges, diagnostics, run plans."""
+
+from __future__ import annotations
+
+from link_ls.pipeline.checks import check
+from link_ls.pipeline.graph import ParentLink, Pipeline, build
+from link_ls.pipeline.model import Diagnostic, Edge, PlanStep, RunPlan, Severity
+from link_ls.pipeline.plan import plan, plan_all, plan_cell, plan_up_to
+
+__all__ = [
+    "Diagnostic",
+    "Edge",
+    "ParentLink",
+    "Pipeline",
+    "PlanStep",
+    "RunPlan",
+    "Severity",
+    "build",
+    "check",
+    "plan",
+    "plan_all",
+    "plan_cell",
+    "plan_up_to",
+]

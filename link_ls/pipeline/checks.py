@@ -1,0 +1,258 @@
+"""Diagnostics LNK001–LNK011 (DESIGN §3) computed from a :class:`Pipeline` snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+
+from link_ls.analysis import CellAnalysis, Span
+from link_ls.pipeline.graph import Pipeline
+from link_ls.pipeline.model import Diagnostic, Severity
+
+E, W, INFO, H = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.HINT
+
+
+def _first_use(a: CellAnalysis, name: str) -> Span | None:
+    for o in a.occurrences:
+        if o.name == name and o.kind in ("read", "mutate", "delete"):
+            return o.span
+    return None
+
+
+def _head(p: Pipeline, idx: int) -> Span:
+    first = p.cell(idx).source.split("\n", 1)[0]
+    return Span(0, 0, 0, max(len(first), 1))
+
+
+def check(p: Pipeline) -> list[Diagnostic]:
+    """Every diagnostic for the notebook, ordered by cell then code."""
+    out: list[Diagnostic] = []
+    out.extend(_syntax(p))
+    if p.is_pipeline:
+        out.extend(_duplicates(p))
+        out.extend(_links(p))
+        out.extend(_cycles(p))
+        out.extend(_dataflow(p))
+    else:
+        out.extend(_plain(p))
+    out.extend(_unknown(p))
+    out.sort(key=lambda d: (d.cell_index, d.code))
+    return out
+
+
+def _syntax(p: Pipeline) -> Iterator[Diagnostic]:
+    for idx, a in sorted(p.analyses.items()):
+        if a.syntax_error is not None:
+            yield Diagnostic(
+                "LNK009", E, f"syntax error: {a.syntax_error.message}", idx, a.syntax_error.span
+            )
+
+
+def _unknown(p: Pipeline) -> Iterator[Diagnostic]:
+    for idx in p.nodes:
+        a = p.analyses[idx]
+        if a.unknown:
+            yield Diagnostic(
+                "LNK010",
+                INFO,
+                f"dependencies unknown: {', '.join(a.unknown)} may define any name",
+                idx,
+                _head(p, idx),
+            )
+
+
+def _duplicates(p: Pipeline) -> Iterator[Diagnostic]:
+    seen_id: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for idx in p.nodes:
+        comp = p.cell(idx).canvas
+        assert comp is not None
+        if comp.id in seen_id:
+            first = p.cell(seen_id[comp.id])
+            yield Diagnostic(
+                "LNK008",
+                E,
+                f"duplicate component id {comp.id} (also on {first.position} {first.name})",
+                idx,
+                _head(p, idx),
+                {"kind": "id", "first": seen_id[comp.id] + 1},
+            )
+        else:
+            seen_id[comp.id] = idx
+        if comp.name and comp.name in seen_name:
+            first = p.cell(seen_name[comp.name])
+            yield Diagnostic(
+                "LNK008",
+                E,
+                f"duplicate component name {comp.name!r} (also {first.position})",
+                idx,
+                _head(p, idx),
+                {"kind": "name", "first": seen_name[comp.name] + 1},
+            )
+        elif comp.name:
+            seen_name[comp.name] = idx
+        if not comp.id:
+            yield Diagnostic("LNK008", E, "component has no canvas id", idx, _head(p, idx))
+
+
+def _links(p: Pipeline) -> Iterator[Diagnostic]:
+    for link in p.links:
+        label = link.parent_name or link.parent_id
+        if link.problem == "missing":
+            msg = f"parent {label!r} ({link.parent_id}) not found in this notebook"
+        elif link.problem == "not-component":
+            msg = f"parent {label!r} is not a component"
+        else:
+            continue
+        yield Diagnostic(
+            "LNK002",
+            E,
+            msg,
+            link.child,
+            _head(p, link.child),
+            {"parentId": link.parent_id, "child": p.node_id(link.child)},
+        )
+
+
+def _cycles(p: Pipeline) -> Iterator[Diagnostic]:
+    for scc in nx.strongly_connected_components(p.graph):
+        if len(scc) == 1:
+            (n,) = scc
+            if not p.graph.has_edge(n, n):
+                continue
+            cyc = [(n, n)]
+        else:
+            cyc = [(int(a), int(b)) for a, b, *_ in nx.find_cycle(p.graph.subgraph(scc))]
+        path = " → ".join([p.cell(a).name for a, _ in cyc] + [p.cell(cyc[0][0]).name])
+        edges = [{"source": p.node_id(a), "target": p.node_id(b)} for a, b in cyc]
+        for idx in sorted(scc):
+            yield Diagnostic(
+                "LNK001", E, f"cycle in the pipeline: {path}", idx, _head(p, idx), {"edges": edges}
+            )
+
+
+def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
+    """LNK003/4/5/6 for pipeline notebooks: reads checked against declared ancestry."""
+    an = p.analyses
+    nodes = p.nodes
+    providers: dict[str, list[int]] = {}
+    definers_bits: dict[str, int] = {}
+    for idx in nodes:
+        a = an[idx]
+        for n in a.provides:
+            providers.setdefault(n, []).append(idx)
+        for n in a.defs:
+            definers_bits[n] = definers_bits.get(n, 0) | p.bit(idx)
+    anc = p.ancestor_bits()
+    undefined = set(p.undefined)
+    for idx in nodes:
+        a = an[idx]
+        my_anc = anc[idx]
+        for name in sorted(a.reads):
+            provs = [q for q in providers.get(name, ()) if q != idx]
+            if not provs:
+                if (idx, name) in undefined:
+                    yield _undefined(p, idx, name)
+                continue
+            in_anc = [q for q in provs if my_anc & p.bit(q)]
+            if not in_anc:
+                before = [q for q in provs if q < idx]
+                suggest = before[-1] if before else provs[0]
+                yield Diagnostic(
+                    "LNK003",
+                    W,
+                    f"{name!r} comes from {p.cell(suggest).name}, which is not an ancestor"
+                    " of this component",
+                    idx,
+                    _first_use(a, name),
+                    {
+                        "name": name,
+                        "parent": p.node_id(suggest),
+                        "parentName": p.cell(suggest).name,
+                        "candidates": [p.node_id(q) for q in provs],
+                    },
+                )
+                continue
+            defs = [q for q in in_anc if name in an[q].defs]
+            unordered = [
+                (x, y)
+                for i, x in enumerate(defs)
+                for y in defs[i + 1 :]
+                if not (anc[y] & p.bit(x) or anc[x] & p.bit(y))
+            ]
+            if unordered:
+                x, y = unordered[0]
+                yield Diagnostic(
+                    "LNK005",
+                    W,
+                    f"{name!r} is defined by both {p.cell(x).name} and {p.cell(y).name};"
+                    " the value depends on run order",
+                    idx,
+                    _first_use(a, name),
+                    {"name": name, "definers": [p.node_id(x), p.node_id(y)]},
+                )
+        yield from _unused_parents(p, idx, providers)
+
+
+def _unused_parents(p: Pipeline, idx: int, providers: dict[str, list[int]]) -> Iterator[Diagnostic]:
+    an = p.analyses
+    a = an[idx]
+    parents = [link.parent for link in p.links if link.child == idx and link.problem is None]
+    anc = p.ancestor_bits()
+    for par in parents:
+        assert par is not None
+        pa = an[par]
+        if pa.unknown or pa.provides & a.reads:
+            continue
+        others = 0
+        for q in parents:
+            if q != par and q is not None:
+                others |= anc[q] | p.bit(q)
+        needed = False
+        for name in a.reads:
+            pbits = 0
+            for q in providers.get(name, ()):
+                pbits |= p.bit(q)
+            if pbits & anc[idx] and not pbits & others:
+                needed = True
+                break
+        if needed:
+            continue
+        pc = p.cell(par)
+        yield Diagnostic(
+            "LNK006",
+            H,
+            f"parent {pc.name} provides nothing this component reads",
+            idx,
+            _head(p, idx),
+            {"parent": p.node_id(par), "parentName": pc.name, "child": p.node_id(idx)},
+        )
+
+
+def _undefined(p: Pipeline, idx: int, name: str) -> Diagnostic:
+    msg = f"{name!r} is read but no cell defines it"
+    if p.is_pipeline:
+        # a plain cell may define it, but a pipeline run executes components only
+        for c in p.notebook.code_cells:
+            if not c.is_component and name in p.analyses[c.index].defs:
+                msg = f"{name!r} is defined only by {c.position}, which is not a component"
+                break
+    return Diagnostic("LNK004", W, msg, idx, _first_use(p.analyses[idx], name), {"name": name})
+
+
+def _plain(p: Pipeline) -> Iterator[Diagnostic]:
+    for idx, name, definer in p.out_of_order:
+        yield Diagnostic(
+            "LNK011",
+            W,
+            f"{name!r} is read before the cell that defines it ({p.cell(definer).position})",
+            idx,
+            _first_use(p.analyses[idx], name),
+            {"name": name, "definer": p.node_id(definer)},
+        )
+    has_unknown = any(p.analyses[i].unknown for i in p.nodes)
+    if has_unknown:
+        return
+    for idx, name in p.undefined:
+        yield _undefined(p, idx, name)

@@ -1,0 +1,218 @@
+"""The pipeline DAG of a notebook: nodes, declared and inferred edges, ancestry.
+
+Pipeline notebooks (any Link component) run along declared ``canvas.parents``;
+edges inferred from dataflow are kept beside them for checks and quick fixes.
+Plain notebooks run along inferred edges: a reader depends on the latest earlier
+cell that defines or mutates the name. Graph nodes are cell *positions*, so a
+duplicate id (itself a diagnostic) never merges two cells into one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from link_ls.analysis import BUILTIN_NAMES, AnalysisCache, CellAnalysis, default_cache
+from link_ls.notebook.canvas import ComponentId
+from link_ls.notebook.model import Cell, NodeId, Notebook
+from link_ls.pipeline.model import Edge
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """A declared parent as found: ``parent`` is the cell index, or None if unresolved."""
+
+    child: int
+    parent_id: ComponentId
+    parent_name: str
+    parent: int | None
+    problem: str | None  # "missing" | "not-component" | None
+
+
+class Pipeline:
+    """A read-only snapshot of a notebook's DAG. Build one with :func:`build`."""
+
+    def __init__(self, nb: Notebook, analyses: dict[int, CellAnalysis]) -> None:
+        self.notebook = nb
+        self.analyses = analyses
+        self.is_pipeline = nb.is_pipeline
+        cells = nb.cells
+        self.nodes: tuple[int, ...] = tuple(
+            c.index for c in cells if (c.is_component if self.is_pipeline else c.is_code)
+        )
+        self._pos = {idx: p for p, idx in enumerate(self.nodes)}
+        self.links: list[ParentLink] = []
+        self.graph: nx.DiGraph[int] = nx.DiGraph()
+        self.graph.add_nodes_from(self.nodes)
+        #: edges inferred from dataflow: (source, target) -> names
+        self.inferred: dict[tuple[int, int], list[str]] = {}
+        #: for plain notebooks, reads whose only definitions come later: (cell, name, definer)
+        self.out_of_order: list[tuple[int, str, int]] = []
+        #: reads nobody provides (cell, name)
+        self.undefined: list[tuple[int, str]] = []
+        if self.is_pipeline:
+            self._declared_edges(cells)
+        self._infer_edges(cells)
+        if not self.is_pipeline:
+            self.graph.add_edges_from(self.inferred)
+        self._anc: dict[int, int] | None = None
+
+    # -- construction ----------------------------------------------------------------
+    def _declared_edges(self, cells: tuple[Cell, ...]) -> None:
+        by_id: dict[str, int] = {}
+        for c in cells:
+            if c.canvas is not None and c.canvas.id and c.canvas.id not in by_id:
+                by_id[c.canvas.id] = c.index
+        for idx in self.nodes:
+            comp = cells[idx].canvas
+            assert comp is not None
+            for ref in comp.parents:
+                p = by_id.get(ref.id)
+                if p is None:
+                    self.links.append(ParentLink(idx, ref.id, ref.name, None, "missing"))
+                elif not cells[p].is_component:
+                    self.links.append(ParentLink(idx, ref.id, ref.name, p, "not-component"))
+                else:
+                    self.links.append(ParentLink(idx, ref.id, ref.name, p, None))
+                    self.graph.add_edge(p, idx)
+
+    def _infer_edges(self, cells: tuple[Cell, ...]) -> None:
+        """Latest-earlier-provider edges; in pipelines, among components only."""
+        an = self.analyses
+        last: dict[str, int] = {}
+        last_unknown: int | None = None
+        later_defs: dict[str, int] = {}
+        if not self.is_pipeline:
+            for idx in reversed(self.nodes):
+                for n in an[idx].defs:
+                    later_defs[n] = idx
+        pending: list[tuple[int, str]] = []
+        for idx in self.nodes:
+            a = an[idx]
+            for name in a.reads:
+                src = last.get(name)
+                if src is None:
+                    src = last_unknown
+                    if src is None:
+                        pending.append((idx, name))
+                        continue
+                if src != idx:
+                    self.inferred.setdefault((src, idx), []).append(name)
+            for name in a.defs:
+                last[name] = idx
+            for name in a.mutations:
+                last[name] = idx
+            for name in a.deletes:
+                last[name] = idx
+            if a.unknown:
+                last_unknown = idx
+        # pipeline parameters are set in the kernel before the first component runs
+        params = {prm.name for prm in self.notebook.parameters}
+        for idx, name in pending:
+            if name in BUILTIN_NAMES or name in params:
+                continue
+            definer = later_defs.get(name)
+            if definer is not None and definer != idx:
+                self.out_of_order.append((idx, name, definer))
+            elif self.is_pipeline:
+                self._pipeline_unresolved(idx, name)
+            else:
+                self.undefined.append((idx, name))
+
+    def _pipeline_unresolved(self, idx: int, name: str) -> None:
+        # a later component may provide it (LNK003 finds that); else nobody does
+        for other in self.nodes:
+            if other != idx and name in self.analyses[other].provides:
+                self.inferred.setdefault((other, idx), []).append(name)
+                return
+        if not any(self.analyses[o].unknown for o in self.nodes):
+            self.undefined.append((idx, name))
+
+    # -- queries ---------------------------------------------------------------------
+    def cell(self, idx: int) -> Cell:
+        return self.notebook.cells[idx]
+
+    def node_id(self, idx: int) -> NodeId:
+        return self.notebook.cells[idx].node_id
+
+    def parents(self, idx: int) -> list[int]:
+        return sorted(self.graph.predecessors(idx))
+
+    def children(self, idx: int) -> list[int]:
+        return sorted(self.graph.successors(idx))
+
+    def ancestor_bits(self) -> dict[int, int]:
+        """Ancestors of each node as a bitset over node positions (fast set algebra)."""
+        if self._anc is None:
+            anc: dict[int, int] = {}
+            pos = self._pos
+            try:
+                order = list(nx.topological_sort(self.graph))
+                for n in order:
+                    bits = 0
+                    for p in self.graph.predecessors(n):
+                        bits |= anc[p] | (1 << pos[p])
+                    anc[n] = bits
+            except nx.NetworkXUnfeasible:
+                for n in self.nodes:
+                    bits = 0
+                    for a in nx.ancestors(self.graph, n):
+                        bits |= 1 << pos[a]
+                    anc[n] = bits
+            self._anc = anc
+        return self._anc
+
+    def bit(self, idx: int) -> int:
+        return 1 << self._pos[idx]
+
+    def ancestors(self, idx: int) -> list[int]:
+        bits = self.ancestor_bits()[idx]
+        return [n for p, n in enumerate(self.nodes) if bits >> p & 1]
+
+    def descendants(self, idx: int) -> list[int]:
+        return sorted(nx.descendants(self.graph, idx))
+
+    def is_ancestor(self, a: int, b: int) -> bool:
+        return bool(self.ancestor_bits()[b] & self.bit(a))
+
+    def edges(self) -> list[Edge]:
+        """Declared edges (pipelines) or inferred ones (plain), then inferred extras."""
+        out: list[Edge] = []
+        declared = set(self.graph.edges) if self.is_pipeline else set()
+        for s, t in sorted(declared, key=lambda e: (e[1], e[0])):
+            flows = tuple(sorted(self.inferred.get((s, t), ())))
+            out.append(Edge(self.node_id(s), self.node_id(t), "explicit", flows))
+        for (s, t), names in sorted(self.inferred.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            if (s, t) in declared:
+                continue
+            out.append(Edge(self.node_id(s), self.node_id(t), "inferred", tuple(sorted(names))))
+        return out
+
+    def index_of(self, node: NodeId) -> int | None:
+        for idx in self.nodes:
+            if self.node_id(idx) == node:
+                return idx
+        return None
+
+
+def _analyses(
+    nb: Notebook, cache: AnalysisCache, indexes: Iterable[int]
+) -> dict[int, CellAnalysis]:
+    cells = nb.cells
+    python = nb.language == "python"
+    out: dict[int, CellAnalysis] = {}
+    for i in indexes:
+        if python:
+            out[i] = cache.analyze(cells[i].source)
+        else:
+            out[i] = cache.analyze("")
+    return out
+
+
+def build(nb: Notebook, cache: AnalysisCache | None = None) -> Pipeline:
+    """Analyse every code cell (through the cache) and build the DAG."""
+    cache = cache or default_cache
+    code = [c.index for c in nb.cells if c.is_code]
+    return Pipeline(nb, _analyses(nb, cache, code))

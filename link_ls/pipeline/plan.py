@@ -1,0 +1,60 @@
+"""Run plans: what to execute, in which order, to run up to a cell, one cell, or all."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from link_ls.errors import PipelineError
+from link_ls.pipeline.graph import Pipeline
+from link_ls.pipeline.model import PlanStep, RunPlan
+
+
+def _ordered(p: Pipeline, members: set[int]) -> list[int]:
+    sub = p.graph.subgraph(members)
+    try:
+        return list(nx.lexicographical_topological_sort(sub, key=lambda n: n))
+    except nx.NetworkXUnfeasible:
+        cyc = nx.find_cycle(sub)
+        names = " → ".join(p.cell(int(a)).name for a, *_ in cyc)
+        raise PipelineError(
+            f"{p.notebook.display_name}: cannot plan a run through a cycle: {names}"
+        ) from None
+
+
+def _steps(p: Pipeline, order: list[int]) -> tuple[PlanStep, ...]:
+    return tuple(PlanStep(i, p.node_id(i), p.cell(i).name) for i in order)
+
+
+def _require_node(p: Pipeline, index: int) -> None:
+    if index not in p.graph:
+        c = p.cell(index)
+        kind = "a component" if p.is_pipeline else "a code cell"
+        raise PipelineError(f"{p.notebook.display_name}: {c.position} ({c.name}) is not {kind}")
+
+
+def plan_up_to(p: Pipeline, index: int) -> RunPlan:
+    """The target's ancestors plus the target, topologically, ties by notebook order."""
+    _require_node(p, index)
+    members = set(nx.ancestors(p.graph, index)) | {index}
+    return RunPlan("upTo", p.node_id(index), _steps(p, _ordered(p, members)))
+
+
+def plan_cell(p: Pipeline, index: int) -> RunPlan:
+    _require_node(p, index)
+    return RunPlan("cell", p.node_id(index), _steps(p, [index]))
+
+
+def plan_all(p: Pipeline) -> RunPlan:
+    return RunPlan("all", None, _steps(p, _ordered(p, set(p.nodes))))
+
+
+def plan(p: Pipeline, mode: str, index: int | None) -> RunPlan:
+    if mode == "all":
+        return plan_all(p)
+    if index is None:
+        raise PipelineError(f"mode {mode!r} needs a target cell")
+    if mode == "upTo":
+        return plan_up_to(p, index)
+    if mode == "cell":
+        return plan_cell(p, index)
+    raise PipelineError(f"unknown run mode {mode!r} (use upTo, cell or all)")
