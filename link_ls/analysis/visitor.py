@@ -176,8 +176,9 @@ class CellVisitor:
 
     def mutate(self, target: ast.AST) -> None:
         base = target
-        while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
-            base = base.func if isinstance(base, ast.Call) else base.value
+        # x.a.b[0] = … mutates x; f().a = … mutates a temporary, nothing named
+        while isinstance(base, (ast.Attribute, ast.Subscript)):
+            base = base.value
         if not isinstance(base, ast.Name):
             return
         name = base.id

@@ -23,7 +23,8 @@ _TEXT_SUFFIXES = {".py"}
 
 
 def _looks_like_json(text: str) -> bool:
-    return text.lstrip().startswith("{")
+    # jupytext text never starts with a bracket; a .ipynb that does is (broken) JSON
+    return text.lstrip()[:1] in ("{", "[")
 
 
 def _check_structure(data: Any, name: str) -> None:
