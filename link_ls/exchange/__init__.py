@@ -1,0 +1,77 @@
+"""Pipeline and component export/import as JSON: link-ls's own format and Link's list.
+
+Core entry points (the CLI and the server only translate arguments and results):
+
+- :func:`export_pipeline` — a notebook's components as the JSON to write;
+- :func:`load_pipeline` / :func:`parse_pipeline` — read and validate a file, either format;
+- :func:`plan_import` → :class:`ImportResult` — decide an import without touching anything;
+  :func:`apply_import` performs it on a notebook; :func:`new_notebook` starts an empty one.
+
+The formats are documented in ``docs/pipeline-format.md``.
+"""
+
+from __future__ import annotations
+
+from link_ls.exchange.errors import (
+    ExchangeError,
+    ExchangeFormatError,
+    ExportError,
+    ParameterClashError,
+)
+from link_ls.exchange.export import collect, export_pipeline, from_notebook
+from link_ls.exchange.files import (
+    FORMATS,
+    dumps_pipeline,
+    load_pipeline,
+    loads_pipeline,
+    parse_pipeline,
+    to_json,
+)
+from link_ls.exchange.importer import (
+    ImportedComponent,
+    ImportOptions,
+    ImportResult,
+    OutsideParent,
+    apply_import,
+    import_pipeline,
+    new_notebook,
+    plan_import,
+)
+from link_ls.exchange.linkls_format import schema
+from link_ls.exchange.model import (
+    LINK_LS_FORMAT,
+    LINK_LS_VERSION,
+    ExchangeComponent,
+    ExchangePipeline,
+    ExternalParent,
+)
+
+__all__ = [
+    "FORMATS",
+    "LINK_LS_FORMAT",
+    "LINK_LS_VERSION",
+    "ExchangeComponent",
+    "ExchangeError",
+    "ExchangeFormatError",
+    "ExchangePipeline",
+    "ExportError",
+    "ExternalParent",
+    "ImportOptions",
+    "ImportResult",
+    "ImportedComponent",
+    "OutsideParent",
+    "ParameterClashError",
+    "apply_import",
+    "collect",
+    "dumps_pipeline",
+    "export_pipeline",
+    "from_notebook",
+    "import_pipeline",
+    "load_pipeline",
+    "loads_pipeline",
+    "new_notebook",
+    "parse_pipeline",
+    "plan_import",
+    "schema",
+    "to_json",
+]

@@ -1,0 +1,75 @@
+"""Pipeline files in and out: read either format (auto-detected), validate, serialise."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from link_ls.exchange.errors import ExchangeError, ExchangeFormatError
+from link_ls.exchange.graph import validate
+from link_ls.exchange.link_format import is_link_list, read_link, write_link
+from link_ls.exchange.linkls_format import is_linkls, read_linkls, write_linkls
+from link_ls.exchange.model import LINK_LS_FORMAT, ExchangePipeline
+
+FORMATS = ("link-ls", "link")
+
+
+def parse_pipeline(data: Any, name: str = "<pipeline>") -> ExchangePipeline:
+    """Read decoded JSON in either format and check its graph; raise on anything wrong."""
+    if is_link_list(data):
+        pipe = read_link(data, name)
+    elif is_linkls(data):
+        pipe = read_linkls(data, name)
+    else:
+        kind = type(data).__name__ if not isinstance(data, dict) else "object without 'format'"
+        raise ExchangeFormatError(
+            f"{name}: not a pipeline file (got {kind}; expected "
+            f'{{"format": "{LINK_LS_FORMAT}", …}} or Link\'s export list)'
+        )
+    validate(pipe, name)
+    return pipe
+
+
+def loads_pipeline(text: str, name: str = "<pipeline>") -> ExchangePipeline:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ExchangeFormatError(
+            f"{name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+        ) from None
+    return parse_pipeline(data, name)
+
+
+def load_pipeline(path: str | os.PathLike[str]) -> ExchangePipeline:
+    """Read and validate a pipeline file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ExchangeError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ExchangeError(f"{p}: is a directory, not a pipeline file") from None
+    except OSError as e:
+        raise ExchangeError(f"{p}: cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExchangeFormatError(f"{p}: not UTF-8 text") from None
+    return loads_pipeline(text, str(p))
+
+
+def to_json(
+    pipe: ExchangePipeline, fmt: str = "link-ls", name: str = "<pipeline>"
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """The file content for ``pipe`` in ``fmt`` ("link-ls" → dict, "link" → list)."""
+    if fmt == "link-ls":
+        return write_linkls(pipe)
+    if fmt == "link":
+        return write_link(pipe, name)
+    raise ExchangeError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
+
+
+def dumps_pipeline(pipe: ExchangePipeline, fmt: str = "link-ls", name: str = "<pipeline>") -> str:
+    return json.dumps(to_json(pipe, fmt, name), indent=2, ensure_ascii=False) + "\n"
