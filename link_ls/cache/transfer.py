@@ -1,0 +1,174 @@
+"""Moving a component's state between the kernel and the store: save after a run, restore.
+
+Both directions go through the kernel's ``run_silent`` and the snippets in
+:mod:`link_ls.cache.snippets`; this module adds the store side: staging folders,
+outputs, manifests, and the all-or-nothing rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from link_ls.cache.errors import CacheError, CacheRestoreError, CacheSaveError
+from link_ls.cache.keys import CacheKey
+from link_ls.cache.model import (
+    MANIFEST_NAME,
+    OUTPUTS_NAME,
+    VARS_DIR,
+    EntryManifest,
+    FileRecord,
+    Unserialisable,
+    VariableRecord,
+)
+from link_ls.cache.snippets import (
+    StageItem,
+    apply_code,
+    discard_code,
+    parse_result,
+    parse_save,
+    save_code,
+    stage_code,
+)
+from link_ls.cache.store import CacheStore, write_json
+
+
+class SilentSession(Protocol):
+    """What the cache needs from a kernel session (``link_ls.kernel.KernelSession``)."""
+
+    def run_silent(self, code: str, timeout: float | None = None) -> str: ...
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def save_entry(
+    store: CacheStore,
+    session: SilentSession,
+    *,
+    key: CacheKey,
+    node: str,
+    name: str,
+    language: str,
+    names: Iterable[str],
+    deleted: Iterable[str],
+    outputs: Sequence[dict[str, Any]],
+    timeout: float | None = None,
+) -> EntryManifest:
+    """Save a component that just ran: its outputs and its variables, as one new entry.
+
+    When a variable cannot be pickled, the entry is still written, without any
+    variable files and listing what failed, so later runs know it is unusable
+    without trying again.
+    """
+    with store.staging() as stage:
+        try:
+            stdout = session.run_silent(save_code(sorted(set(names)), stage), timeout)
+            report = parse_save(stdout)
+        except CacheError as e:
+            raise CacheSaveError(f"{name}: cannot save to the cache: {e}") from None
+        except Exception as e:  # the kernel's own error type; keep the kernel layer optional
+            raise CacheSaveError(f"{name}: cannot save to the cache: {_one_line(e)}") from None
+        variables: tuple[VariableRecord, ...] = ()
+        if report.failed:
+            # an unusable entry keeps no data: it is a note that says "do not try again"
+            shutil.rmtree(stage / VARS_DIR, ignore_errors=True)
+        else:
+            for s in report.saved:
+                path = stage / s.path
+                if not path.is_file() or path.stat().st_size != s.size:
+                    raise CacheSaveError(f"{name}: the kernel did not write {s.path} completely")
+            variables = tuple(
+                VariableRecord(s.name, FileRecord(s.path, s.size, s.sha256)) for s in report.saved
+            )
+        out_rec = write_json(stage / OUTPUTS_NAME, list(outputs))
+        manifest = EntryManifest(
+            key=key,
+            notebook=store.notebook,
+            node=node,
+            name=name,
+            language=language,
+            created=now_iso(),
+            outputs=out_rec,
+            variables=variables,
+            unserialisable=tuple(Unserialisable(n, err) for n, err in report.failed),
+            absent=tuple(sorted(report.absent)),
+            deleted=tuple(sorted(set(deleted))),
+        )
+        write_json(stage / MANIFEST_NAME, manifest.to_json())
+        store.commit(stage, key)
+    return manifest
+
+
+def stage_entries(
+    store: CacheStore,
+    session: SilentSession,
+    manifests: Sequence[EntryManifest],
+    timeout: float | None = None,
+) -> dict[CacheKey, str]:
+    """Check and unpickle entries inside the kernel, ready to apply; returns failures by key.
+
+    Staging loads everything a run will restore before the run executes anything,
+    so a file that does not unpickle (a missing module, a damaged file) is found
+    while the plan can still change, and a failed entry never half-assigns names.
+    """
+    failed: dict[CacheKey, str] = {}
+    items: list[StageItem] = []
+    for m in manifests:
+        if not m.usable:
+            failed[m.key] = "cannot serialise " + ", ".join(u.name for u in m.unserialisable)
+            continue
+        base = store.entry_dir(m.key)
+        files = [(v.name, base / v.file.path, v.file.size, v.file.sha256) for v in m.variables]
+        items.append((m.key, files, m.deleted))
+    if not items:
+        return failed
+    try:
+        data = parse_result(session.run_silent(stage_code(items), timeout))
+    except Exception as e:
+        raise CacheRestoreError(f"cannot restore from the cache: {_one_line(e)}") from None
+    reported = data.get("failed")
+    if isinstance(reported, dict):
+        for key, why in reported.items():
+            failed[CacheKey(str(key))] = str(why)
+    return failed
+
+
+def apply_entry(session: SilentSession, m: EntryManifest, timeout: float | None = None) -> None:
+    """Assign a staged entry's variables in the user namespace."""
+    try:
+        parse_result(session.run_silent(apply_code(m.key), timeout))
+    except Exception as e:
+        raise CacheRestoreError(
+            f"{m.name}: cannot restore from the cache: {_one_line(e)}"
+        ) from None
+
+
+def discard_staged(session: SilentSession, timeout: float | None = None) -> None:
+    """Drop anything still staged in the kernel (best effort: the kernel may be gone)."""
+    with contextlib.suppress(Exception):
+        session.run_silent(discard_code(), timeout)
+
+
+def restore_entry(
+    store: CacheStore,
+    session: SilentSession,
+    m: EntryManifest,
+    timeout: float | None = None,
+) -> list[dict[str, Any]]:
+    """Restore one entry's variables into the kernel and return its outputs (all or nothing)."""
+    outputs = store.read_outputs(m)
+    failed = stage_entries(store, session, [m], timeout)
+    if m.key in failed:
+        raise CacheRestoreError(f"{m.name}: cannot restore from the cache: {failed[m.key]}")
+    apply_entry(session, m, timeout)
+    return outputs
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[-1] if text else type(e).__name__
