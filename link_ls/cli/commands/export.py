@@ -1,0 +1,60 @@
+"""``link-ls export``: a notebook's pipeline, or chosen components, as a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from link_ls.cli.common import console, emit, load_notebook
+from link_ls.exchange import FORMATS, collect, to_json
+
+ORDER = 60
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "export",
+        help="export the pipeline (or chosen components) as JSON",
+        description="Export a pipeline notebook's components with their code, edges and "
+        "parameters as JSON: link-ls's own format (default) or MakinaRocks Link's export "
+        "list (--format link). The format is documented in docs/pipeline-format.md.",
+    )
+    p.add_argument("path", metavar="PATH", help="the notebook (.ipynb or jupytext .py)")
+    p.add_argument(
+        "--cell",
+        dest="cells",
+        action="extend",
+        nargs="+",
+        metavar="CELL",
+        help="export only these components (name, canvas id, cell id or #N); repeatable",
+    )
+    p.add_argument(
+        "--with-ancestors",
+        action="store_true",
+        help="with --cell: also export every component upstream of the chosen ones",
+    )
+    p.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="link-ls",
+        help="file format (default: link-ls)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE.json", help="write to FILE instead of stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    nb = load_notebook(args.path)
+    pipe = collect(nb, args.cells, args.with_ancestors)
+    data = to_json(pipe, args.format, nb.display_name)
+    emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+    if args.output:
+        n = len(pipe.components)
+        console.print(
+            f"exported {n} component{'s' if n != 1 else ''} and {len(pipe.parameters)} "
+            f"parameter{'s' if len(pipe.parameters) != 1 else ''} to {args.output} "
+            f"({args.format} format)",
+            markup=False,
+        )
+    return 0
