@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from link_ls.errors import LinkError
+from link_ls.errors import LinkError, UsageError
 
 
 class KernelError(LinkError):
@@ -48,3 +48,7 @@ class KernelExecError(KernelError):
         self.evalue = evalue
         self.traceback = tuple(traceback)
         super().__init__(f"kernel code raised {ename}: {evalue}")
+
+
+class ParameterError(UsageError):
+    """A pipeline parameter or a ``--param`` override has a name or value that does not fit."""

@@ -1,0 +1,286 @@
+"""``link-ls run``: execute a notebook (up to a cell, one cell, or all) in a Jupyter kernel."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from link_ls.cli.common import console, err_console, load_notebook
+from link_ls.errors import UsageError
+from link_ls.kernel import (
+    ErrorKind,
+    KernelSession,
+    RunObserver,
+    RunOutcome,
+    RunReport,
+    StepResult,
+    StepStatus,
+    apply_report,
+    output_text,
+    parse_overrides,
+    resolve_parameters,
+    run_plan,
+    validate,
+)
+from link_ls.notebook import Notebook, NotebookFormat, resolve_cell, save
+from link_ls.pipeline import PlanStep, RunPlan, build, plan_all, plan_cell, plan_up_to
+
+ORDER = 30
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "run",
+        help="run a notebook up to a cell, one cell, or all of it, in a Jupyter kernel",
+        description="Execute a notebook through a Jupyter kernel (default: python3, ipykernel in "
+        "link-ls's own Python). --to runs a cell's ancestors, then the cell; --cell runs one "
+        "cell; --all (the default) runs every cell in DAG order. Pipeline parameters are set "
+        "before the first cell. Exit 0 when every cell ran, 1 when a cell failed (raised, timed "
+        "out, or the kernel died: the run stops there), 2 for bad input, 130 when interrupted. "
+        "See docs/run.md.",
+    )
+    p.add_argument("path", metavar="PATH", help=".ipynb or jupytext .py notebook")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--to", metavar="CELL", help="run CELL and everything it depends on")
+    which.add_argument("--cell", metavar="CELL", help="run only CELL (in the fresh kernel)")
+    which.add_argument("--all", action="store_true", help="run every cell (the default)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a pipeline parameter (converted to its declared type); repeatable",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop a cell that runs longer than this (default: no limit)",
+    )
+    p.add_argument("--kernel", metavar="NAME", help="kernelspec name (default: python3)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument(
+        "--write", action="store_true", help="write the outputs back into PATH (atomically)"
+    )
+    out.add_argument("-o", "--output", metavar="OUT", help="write the executed notebook to OUT")
+    p.set_defaults(func=run)
+
+
+def _plan(nb: Notebook, args: argparse.Namespace) -> RunPlan:
+    pipe = build(nb)
+    if args.to:
+        return plan_up_to(pipe, resolve_cell(nb, args.to).index)
+    if args.cell:
+        return plan_cell(pipe, resolve_cell(nb, args.cell).index)
+    return plan_all(pipe)
+
+
+def _target(nb: Notebook, args: argparse.Namespace) -> tuple[Notebook, Path] | None:
+    """Where outputs go, checked before anything runs; None when they are only printed."""
+    if args.write:
+        if nb.fmt.is_text or nb.path is None:
+            raise UsageError(
+                f"{args.path}: a text notebook does not store outputs; use -o OUT.ipynb instead"
+            )
+        return nb, nb.path
+    if args.output:
+        out = Path(args.output)
+        if out.suffix.lower() == ".py":
+            raise UsageError(f"{out}: outputs need an .ipynb file (text notebooks drop them)")
+        if not out.parent.exists():
+            raise UsageError(f"{out}: folder {out.parent} does not exist")
+        if out.is_dir():
+            raise UsageError(f"{out}: is a directory")
+        if nb.fmt.is_text:
+            # a jupytext notebook written with outputs becomes an .ipynb
+            fmt = NotebookFormat("ipynb", None, nb.fmt.nbformat_minor)
+            return Notebook(nb.node, path=out, fmt=fmt), out
+        return nb, out
+    return None
+
+
+def _label(step: PlanStep) -> str:
+    pos = f"#{step.index + 1}"
+    return step.name if step.name == pos else f"{step.name} ({pos})"
+
+
+class _Printer(RunObserver):
+    """Prints each cell's outputs as they arrive; a progress bar on a terminal."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+        self._open_line = False
+
+    def __enter__(self) -> _Printer:
+        if self.tty:
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def _write(self, text: str) -> None:
+        if not text:
+            return
+        # on a terminal, rich's live display line-buffers stdout and keeps the bar below
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        self._open_line = not text.endswith("\n")
+
+    def _end_line(self) -> None:
+        if self._open_line:
+            self._write("\n")
+
+    def run_started(self, plan: RunPlan, kernel_started: bool) -> None:
+        if self.progress is not None:
+            self.task = self.progress.add_task("starting", total=len(plan.steps))
+
+    def step_started(self, position: int, total: int, step: PlanStep) -> None:
+        self._end_line()
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=escape(_label(step)))
+            console.print(f"[bold][{position}/{total}][/] {escape(_label(step))}")
+        else:
+            self._write(f"[{position}/{total}] {_label(step)}\n")
+
+    def step_output(self, step: PlanStep, output: dict[str, Any]) -> None:
+        text = output_text(output, ansi=self.tty)
+        if output.get("output_type") != "stream" and text and not text.endswith("\n"):
+            text += "\n"
+        self._write(text)
+
+    def step_finished(self, position: int, total: int, result: StepResult) -> None:
+        self._end_line()
+        if result.status in (StepStatus.RESTORED, StepStatus.SKIPPED):
+            self._write(f"    ({result.status.value})\n")
+            for out in result.outputs:
+                self.step_output(result.step, out)
+            self._end_line()
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
+
+
+def _summary(report: RunReport) -> str:
+    parts = [
+        f"{report.count(s)} {s.value}"
+        for s in (StepStatus.EXECUTED, StepStatus.RESTORED, StepStatus.SKIPPED, StepStatus.NOT_RUN)
+        if report.count(s)
+    ]
+    ran = len(report.steps) - report.count(StepStatus.NOT_RUN)
+    return f"{ran} of {len(report.steps)} cells in {report.duration:.1f} s: " + ", ".join(
+        parts or ["nothing ran"]
+    )
+
+
+def _failure(report: RunReport) -> str:
+    f = report.failed
+    if f is None or f.error is None:
+        return "interrupted before the next cell"
+    where = f"cell {_label(f.step)}"
+    err = f.error
+    if err.kind is ErrorKind.TIMEOUT:
+        return f"{where} timed out: {err.evalue}"
+    if err.kind is ErrorKind.INTERRUPTED:
+        return f"{where} was interrupted"
+    if err.kind is ErrorKind.KERNEL_DIED:
+        return f"the kernel died while running {where}: {err.evalue}"
+    if err.kind is ErrorKind.CACHE:
+        return f"{where}: cache error: {err.evalue}"
+    return f"{where} raised {err.summary}"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout {args.timeout:g}: must be a positive number of seconds")
+    nb = load_notebook(args.path)
+    plan = _plan(nb, args)
+    target = _target(nb, args)
+    params = resolve_parameters(nb.parameters, parse_overrides(args.param))
+    session = KernelSession(args.kernel, cwd=nb.path.parent if nb.path else None)
+    if not plan.steps:
+        console.print(f"{escape(args.path)}: nothing to run (no code cells in the plan)")
+        return 0
+    what = {"upTo": f"up to {args.to}", "cell": f"cell {args.cell}", "all": "all cells"}[plan.mode]
+    console.print(
+        f"[bold]run[/] {escape(args.path)} {escape(what)}: {len(plan.steps)} cells, "
+        f"kernel {escape(session.kernel_name)}"
+        + (", " + ", ".join(f"{p.name}={p.value!r}" for p in params) if params else ""),
+        markup=True,
+    )
+    cancel = threading.Event()
+    restore = _trap_signals(cancel)
+    try:
+        with _Printer(console.is_terminal) as printer:
+            report = run_plan(
+                session,
+                nb,
+                plan,
+                parameters=params,
+                timeout=args.timeout,
+                observer=printer,
+                cancel=cancel,
+            )
+    finally:
+        restore()
+        session.shutdown()
+    console.print(_summary(report))
+    if target is not None:
+        out_nb, out_path = target
+        apply_report(out_nb, report)
+        validate(out_nb)
+        save(out_nb, out_path)
+        console.print(f"wrote {escape(str(out_path))}")
+    if report.ok:
+        return 0
+    err_console.print(f"link-ls: {_failure(report)}", markup=False, highlight=False)
+    return 130 if report.outcome is RunOutcome.INTERRUPTED else 1
+
+
+def _trap_signals(cancel: threading.Event) -> Any:
+    """First Ctrl-C (or SIGTERM) interrupts the kernel and stops the run; a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    for s in previous:
+        signal.signal(s, handler)
+
+    def restore() -> None:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+    return restore
