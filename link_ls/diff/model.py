@@ -201,6 +201,15 @@ class PipelineDiff:
             *(p.text for p in self.parameters),
         ]
 
+    def summary_phrases(self) -> list[str]:
+        """Like :meth:`phrases`, without edges implied by an added or removed component."""
+        gone = {c.node.key for c in self.components if c.op in ("added", "removed")}
+        return [
+            *(c.text for c in self.components),
+            *(e.text for e in self.edges if e.source.key not in gone and e.target.key not in gone),
+            *(p.text for p in self.parameters),
+        ]
+
 
 @dataclass(frozen=True)
 class DiffOptions:
@@ -245,7 +254,7 @@ class NotebookDiff:
         if self.metadata:
             parts.append("notebook metadata changed")
         cells = ", ".join(parts)
-        pipe = self.pipeline.phrases() if self.pipeline else []
+        pipe = self.pipeline.summary_phrases() if self.pipeline else []
         if len(pipe) > 4:
             pipe = [*pipe[:3], f"{len(pipe) - 3} more pipeline changes"]
         text = "; ".join(x for x in [cells, ", ".join(pipe)] if x)
