@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from link_ls.cache.errors import CacheError
+from link_ls.cache.errors import CacheError, CacheSaveError
 from link_ls.cache.keys import CacheKey, compute_keys, effective_parameters
 from link_ls.cache.model import EntryManifest
 from link_ls.cache.planner import Disposition, decide_steps
@@ -44,7 +44,8 @@ class CacheOptions:
     parameters: Mapping[str, str] = field(default_factory=dict)
     #: limit for one save or restore round trip in the kernel (None: no limit)
     timeout: float | None = None
-    #: called with each one-line note (a step not cached, an entry not restorable)
+    #: called with each note from deciding a step (an entry that cannot be restored);
+    #: a step that cannot be saved is raised from ``after_execute`` for the run's warnings
     on_note: Callable[[str], None] | None = None
 
 
@@ -135,15 +136,16 @@ class PipelineStepCache:
                 timeout=self.options.timeout,
             )
         except CacheError as e:
-            self._note(f"{step.name}: not cached: {e}")
-            return
+            # the runner reports a LinkError from here as a warning "<step>: not cached: …"
+            self.notes.append(f"{step.name}: not cached: {e}")
+            raise
         if m.usable:
             self.saved.append(step.index)
-        else:
-            bad = "; ".join(f"{u.name} ({u.error})" for u in m.unserialisable)
-            self._note(
-                f"{step.name}: not cached, cannot serialise {bad}; later runs will execute it"
-            )
+            return
+        bad = "; ".join(f"{u.name} ({u.error})" for u in m.unserialisable)
+        text = f"cannot serialise {bad}; later runs will execute it"
+        self.notes.append(f"{step.name}: not cached: {text}")
+        raise CacheSaveError(text)
 
     # -- internals -----------------------------------------------------------------
     def _decide(self) -> None:
