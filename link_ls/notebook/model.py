@@ -174,8 +174,15 @@ class Notebook:
         self._cells = None
 
     def set_source(self, index: int, source: str) -> None:
-        self.raw_cells[index]["source"] = source
-        self.touch()
+        """Change one cell's source; only that cell's view is rebuilt."""
+        raw = self.raw_cells[index]
+        raw["source"] = source
+        if self._cells is not None and len(self._cells) == len(self.raw_cells):
+            views = list(self._cells)
+            views[index] = self._view(index, raw)
+            self._cells = tuple(views)
+        else:
+            self.touch()
 
     def set_parents(self, index: int, parents: Sequence[ParentRef]) -> None:
         md = self.raw_cells[index].setdefault("metadata", {})

@@ -44,8 +44,8 @@ class Pipeline:
         )
         self._pos = {idx: p for p, idx in enumerate(self.nodes)}
         self.links: list[ParentLink] = []
-        self.graph: nx.DiGraph[int] = nx.DiGraph()
-        self.graph.add_nodes_from(self.nodes)
+        #: execution edges (declared for pipelines, inferred for plain notebooks)
+        self.declared: set[tuple[int, int]] = set()
         #: edges inferred from dataflow: (source, target) -> names
         self.inferred: dict[tuple[int, int], list[str]] = {}
         #: for plain notebooks, reads whose only definitions come later: (cell, name, definer)
@@ -55,9 +55,8 @@ class Pipeline:
         if self.is_pipeline:
             self._declared_edges(cells)
         self._infer_edges(cells)
-        if not self.is_pipeline:
-            self.graph.add_edges_from(self.inferred)
         self._anc: dict[int, int] | None = None
+        self._graph: nx.DiGraph[int] | None = None
 
     # -- construction ----------------------------------------------------------------
     def _declared_edges(self, cells: tuple[Cell, ...]) -> None:
@@ -76,7 +75,7 @@ class Pipeline:
                     self.links.append(ParentLink(idx, ref.id, ref.name, p, "not-component"))
                 else:
                     self.links.append(ParentLink(idx, ref.id, ref.name, p, None))
-                    self.graph.add_edge(p, idx)
+                    self.declared.add((p, idx))
 
     def _infer_edges(self, cells: tuple[Cell, ...]) -> None:
         """Latest-earlier-provider edges; in pipelines, among components only."""
@@ -89,11 +88,14 @@ class Pipeline:
                 for n in an[idx].defs:
                     later_defs[n] = idx
         pending: list[tuple[int, str]] = []
+        builtin_names = BUILTIN_NAMES
         for idx in self.nodes:
             a = an[idx]
             for name in a.reads:
                 src = last.get(name)
                 if src is None:
+                    if name in builtin_names:
+                        continue
                     src = last_unknown
                     if src is None:
                         pending.append((idx, name))
@@ -131,6 +133,16 @@ class Pipeline:
             self.undefined.append((idx, name))
 
     # -- queries ---------------------------------------------------------------------
+    @property
+    def graph(self) -> nx.DiGraph[int]:
+        """The execution graph, built on first use (a re-check rarely needs networkx)."""
+        if self._graph is None:
+            g: nx.DiGraph[int] = nx.DiGraph()
+            g.add_nodes_from(self.nodes)
+            g.add_edges_from(self.declared if self.is_pipeline else self.inferred)
+            self._graph = g
+        return self._graph
+
     def cell(self, idx: int) -> Cell:
         return self.notebook.cells[idx]
 
@@ -148,6 +160,18 @@ class Pipeline:
         if self._anc is None:
             anc: dict[int, int] = {}
             pos = self._pos
+            if not self.is_pipeline:
+                # inferred edges always point forward: notebook order is topological
+                preds: dict[int, list[int]] = {}
+                for s, t in self.inferred:
+                    preds.setdefault(t, []).append(s)
+                for n in self.nodes:
+                    bits = 0
+                    for p in preds.get(n, ()):
+                        bits |= anc[p] | (1 << pos[p])
+                    anc[n] = bits
+                self._anc = anc
+                return anc
             try:
                 order = list(nx.topological_sort(self.graph))
                 for n in order:
@@ -180,7 +204,7 @@ class Pipeline:
     def edges(self) -> list[Edge]:
         """Declared edges (pipelines) or inferred ones (plain), then inferred extras."""
         out: list[Edge] = []
-        declared = set(self.graph.edges) if self.is_pipeline else set()
+        declared = self.declared if self.is_pipeline else set()
         for s, t in sorted(declared, key=lambda e: (e[1], e[0])):
             flows = tuple(sorted(self.inferred.get((s, t), ())))
             out.append(Edge(self.node_id(s), self.node_id(t), "explicit", flows))
