@@ -1,0 +1,202 @@
+"""``link-ls cache``: list, export, import and clear a notebook's per-component cache."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from link_ls.cache import CacheStore, component_statuses, effective_parameters
+from link_ls.cache.archive import ImportLimits, human_size, parse_size
+from link_ls.cache.export import export_cache
+from link_ls.cache.importer import import_cache
+from link_ls.cli.common import add_format, console, emit_json, load_notebook
+from link_ls.errors import UsageError
+from link_ls.kernel.params import parse_overrides
+from link_ls.notebook import Notebook, resolve_cell
+
+ORDER = 35
+
+_STATE_STYLE = {"valid": "green", "stale": "yellow", "unusable": "red", "missing": "dim"}
+
+
+def _common(p: argparse.ArgumentParser, *, params: bool = True) -> None:
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache store (default: $LINK_LS_CACHE_DIR, else .link_ls/cache/ beside the notebook)",
+    )
+    if params:
+        p.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="parameter override, as given to `link-ls run` (keys depend on parameters)",
+        )
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "cache",
+        help="list, export, import or clear the per-component result cache",
+        description="The per-component result cache (see docs/cache.md). A cache holds pickled "
+        "Python objects: importing one is trusting its author like their code.",
+    )
+    cs = p.add_subparsers(dest="cache_command", metavar="ACTION")
+    cs.required = True
+
+    ls = cs.add_parser("list", help="each component's key, cache state and size")
+    ls.add_argument("path", metavar="PATH", help="the notebook")
+    _common(ls)
+    add_format(ls, ["text", "json"], "text")
+    ls.set_defaults(func=run_list)
+
+    ex = cs.add_parser("export", help="write valid cache entries to one .tar.gz")
+    ex.add_argument("path", metavar="PATH", help="the notebook")
+    ex.add_argument("-o", "--output", metavar="FILE.tar.gz", required=True)
+    ex.add_argument(
+        "--cell",
+        action="append",
+        metavar="CELL",
+        help="export only this component (name, canvas id, cell id or #N); repeatable",
+    )
+    _common(ex)
+    add_format(ex, ["text", "json"], "text")
+    ex.set_defaults(func=run_export)
+
+    im = cs.add_parser(
+        "import",
+        help="validate a cache archive and add it to a notebook's store",
+        description="Everything is checked before anything is written: schema version, member "
+        "names and types, sizes, and every sha256. Nothing is unpickled.",
+    )
+    im.add_argument("archive", metavar="FILE.tar.gz")
+    im.add_argument("--notebook", metavar="PATH", required=True, help="the notebook it is for")
+    im.add_argument(
+        "--max-member-size",
+        metavar="SIZE",
+        type=parse_size,
+        help="largest file accepted (default 4G, or $LINK_LS_CACHE_MAX_MEMBER)",
+    )
+    im.add_argument(
+        "--max-total-size",
+        metavar="SIZE",
+        type=parse_size,
+        help="largest total accepted (default 16G, or $LINK_LS_CACHE_MAX_TOTAL)",
+    )
+    _common(im)
+    add_format(im, ["text", "json"], "text")
+    im.set_defaults(func=run_import)
+
+    cl = cs.add_parser("clear", help="remove every cache entry of a notebook")
+    cl.add_argument("path", metavar="PATH", help="the notebook")
+    _common(cl, params=False)
+    cl.set_defaults(func=run_clear)
+
+
+def _store(nb: Notebook, args: argparse.Namespace) -> CacheStore:
+    if nb.path is None:
+        raise UsageError("the notebook has no path")
+    return CacheStore.for_notebook(nb.path, args.cache_dir)
+
+
+def _params(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
+    return effective_parameters(nb, parse_overrides(args.param))
+
+
+def run_list(args: argparse.Namespace) -> int:
+    nb = load_notebook(args.path)
+    store = _store(nb, args)
+    rows = component_statuses(nb, store, parameters=_params(nb, args))
+    if args.format == "json":
+        emit_json(
+            {
+                "notebook": args.path,
+                "store": str(store.folder),
+                "components": [r.to_json() for r in rows],
+            }
+        )
+        return 0
+    table = Table(title=f"cache of {args.path} in {store.folder}", title_justify="left")
+    for col in ("cell", "component", "key", "state", "size", "note"):
+        table.add_column(col, justify="right" if col in ("cell", "size") else "left")
+    for r in rows:
+        style = _STATE_STYLE[r.state.value]
+        table.add_row(
+            f"#{r.index + 1}",
+            escape(r.name) + (" [dim](diskcache)[/]" if r.cached_flag else ""),
+            (r.key or "-")[:12],
+            f"[{style}]{r.state.value}[/]",
+            human_size(r.size) if r.size else "-",
+            escape(r.note),
+        )
+    console.print(table)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    nb = load_notebook(args.path)
+    store = _store(nb, args)
+    cells = [resolve_cell(nb, ref).index for ref in args.cell] if args.cell else None
+    out = Path(args.output)
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory")
+    report = export_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
+    if args.format == "json":
+        emit_json(report.to_json())
+        return 0
+    for c in report.manifest.components:
+        console.print(f"  {escape(c.name)}  {c.key[:12]}  {human_size(c.size)}")
+    if report.left_out:
+        console.print(
+            f"[dim]not exported (no valid entry): {escape(', '.join(report.left_out))}[/]"
+        )
+    console.print(
+        f"wrote {escape(str(out))}: {len(report.manifest.components)} components, "
+        f"{human_size(report.manifest.size)}"
+    )
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    nb = load_notebook(args.notebook)
+    store = _store(nb, args)
+    limits = ImportLimits.from_env(args.max_member_size, args.max_total_size)
+    report = import_cache(
+        Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args)
+    )
+    if args.format == "json":
+        emit_json(report.to_json())
+        return 0
+    for c in report.components:
+        style = _STATE_STYLE.get(c.state, "")
+        where = f"#{c.cell + 1} " if c.cell is not None else ""
+        console.print(
+            f"  [{style or 'default'}]{c.state:8}[/] {escape(where + c.name)}  {c.key[:12]}  "
+            f"{human_size(c.size)}"
+        )
+    valid = sum(1 for c in report.components if c.state == "valid")
+    console.print(
+        f"imported {len(report.components)} entries into {escape(str(store.folder))}: "
+        f"{valid} valid for {escape(args.notebook)}, {len(report.components) - valid} not"
+        + (
+            f" (archive made from {escape(report.notebook)})"
+            if report.notebook != store.notebook
+            else ""
+        )
+    )
+    return 0
+
+
+def run_clear(args: argparse.Namespace) -> int:
+    nb = load_notebook(args.path)
+    store = _store(nb, args)
+    count, size = store.clear()
+    console.print(
+        f"removed {count} cache entries ({human_size(size)}) from {escape(str(store.folder))}"
+    )
+    return 0
