@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Span:
-    """A 0-based line/column range inside one cell's source."""
+class Span(NamedTuple):
+    """A 0-based line/column range inside one cell's source.
+
+    Spans and occurrences are made for every name in every cell, so they are
+    NamedTuples: immutable values like the dataclasses, at a third of the cost.
+    """
 
     line: int
     col: int
@@ -15,8 +19,7 @@ class Span:
     end_col: int
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One module-level use of a name: where it is and whether it binds or reads."""
 
     name: str
