@@ -160,6 +160,7 @@ def resolve_parameters(
                 raise ParameterError(
                     f"--param {p.name}={text}: not a valid {shown} for parameter {p.name!r}"
                 ) from None
+            _check_json(p.name, value, f"--param {p.name}={text}")
             out.append(ParamValue(p.name, p.type, value, overridden=True))
             continue
         try:
@@ -168,8 +169,20 @@ def resolve_parameters(
             raise ParameterError(
                 f"parameter {p.name!r}: declared value {p.value!r} is not a valid {shown}"
             ) from None
+        _check_json(p.name, value, f"parameter {p.name!r}")
         out.append(ParamValue(p.name, p.type, value))
     return tuple(out)
+
+
+def _check_json(name: str, value: Any, where: str) -> None:
+    # values travel to the kernel as JSON: a set or other Python-only literal cannot
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{where}: {type(value).__name__} values cannot be passed to the kernel "
+            f"(parameter {name!r})"
+        ) from None
 
 
 def parameters_code(values: Sequence[ParamValue]) -> str:

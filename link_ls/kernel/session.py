@@ -282,6 +282,15 @@ class KernelSession:
                 **err,
             )
 
+        def take(msg: dict[str, Any]) -> bool:
+            """Apply an iopub message of this execution; True when it says the kernel is idle."""
+            if msg["parent_header"].get("msg_id") != msg_id:
+                return False
+            if msg["msg_type"] == "status":
+                return bool(msg["content"].get("execution_state") == "idle")
+            collector.handle(msg["msg_type"], msg["content"])
+            return False
+
         while reply is None or not idle:
             now = time.monotonic()
             if stopping is None:
@@ -308,6 +317,9 @@ class KernelSession:
             if now >= next_alive:
                 next_alive = now + _ALIVE_EVERY
                 if not km.is_alive():
+                    # outputs the kernel sent just before it died are still queued
+                    for msg in _drain(kc):
+                        take(msg)
                     detail = self._stderr_tail()
                     self._teardown(now=True)
                     return done(
@@ -319,13 +331,7 @@ class KernelSession:
                     )
             ready = dict(poller.poll(_POLL_MS))
             if kc.iopub_channel.socket in ready:
-                msg = kc.iopub_channel.get_msg(timeout=0)
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    mtype = msg["msg_type"]
-                    if mtype == "status":
-                        idle = msg["content"].get("execution_state") == "idle"
-                    else:
-                        collector.handle(mtype, msg["content"])
+                idle = take(kc.iopub_channel.get_msg(timeout=0)) or idle
             if kc.shell_channel.socket in ready:
                 msg = kc.shell_channel.get_msg(timeout=0)
                 if msg["parent_header"].get("msg_id") == msg_id:
@@ -360,6 +366,14 @@ class KernelSession:
         if ex.status is ExecStatus.DIED:
             raise KernelDiedError(f"kernel {self.kernel_name!r} died: {ex.evalue}")
         raise KernelTimeoutError(f"kernel helper code stopped: {ex.evalue}")
+
+
+def _drain(kc: BlockingKernelClient) -> list[dict[str, Any]]:
+    msgs: list[dict[str, Any]] = []
+    with contextlib.suppress(Exception):
+        while kc.iopub_channel.msg_ready():
+            msgs.append(kc.iopub_channel.get_msg(timeout=0))
+    return msgs
 
 
 def _stop_text(status: ExecStatus, timeout: float | None) -> str:
