@@ -1,0 +1,140 @@
+"""The pygls server class: its state (documents, diagnostics publisher) and error policy.
+
+Error policy: a handler that fails never takes the server down. A typed core
+error (:class:`~link_ls.errors.LinkError`) is answered as a JSON-RPC error with
+its one-line message; anything else is logged with its traceback and answered
+as an internal error (pygls does that part). A request whose params do not even
+match the protocol types is answered with "invalid params" instead of being
+dropped, so a client never waits forever.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from link_ls import __version__
+from link_ls.errors import LinkError
+from link_ls.server.documents import DocumentStore
+from link_ls.server.snapshot import Snapshot
+
+log = logging.getLogger("link_ls.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: notification method used to swallow a request we already answered with an error
+_DROPPED = "$/link-ls/dropped"
+
+
+class LinkProtocol(LanguageServerProtocol):
+    """pygls' protocol, answering malformed requests instead of dropping them."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as e:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                method = str(data.get("method"))
+                log.warning("malformed %s request %r: %s", method, data.get("id"), e.__cause__)
+                self._send_response(
+                    data["id"],
+                    error=types.ResponseError(
+                        code=JsonRpcInvalidParams.CODE,
+                        message=f"invalid params for {method}: {_reason(e)}",
+                    ),
+                )
+                # handled: hand pygls a notification nobody listens to
+                return super().structure_message(
+                    {"jsonrpc": "2.0", "method": _DROPPED, "params": None}
+                )
+            raise
+
+
+def _reason(e: BaseException) -> str:
+    cause = e.__cause__
+    text = str(cause or e).splitlines()[0] if str(cause or e) else type(cause or e).__name__
+    return text[:200]
+
+
+class LinkServer(LanguageServer):
+    """link-ls: documents of every kind, mapped onto the core's Notebook model."""
+
+    def __init__(self) -> None:
+        from link_ls.server.features.diagnostics import Publisher
+
+        super().__init__(
+            "link-ls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithNotebook(notebook="jupyter-notebook"),
+                ],
+                save=True,
+            ),
+            protocol_cls=LinkProtocol,
+        )
+        self.store = DocumentStore()
+        self.publisher = Publisher(self)
+        #: "push", "pull" or "auto" (pull when the client can, else push)
+        self.diagnostic_mode = "auto"
+
+    def snapshot(self, uri: str) -> tuple[Snapshot, int | None] | None:
+        return self.store.get(uri)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # request errors are already in the response; others go to the log and the user
+        log.error("link-ls: %s: %s", getattr(source, "__name__", source), error)
+        super().report_server_error(error, source)
+
+    def supports(self, path: str) -> bool:
+        """Whether a (dotted) client capability is present and truthy."""
+        node: Any = self.client_capabilities
+        for part in path.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def tell(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def guard(fn: F) -> F:
+    """Turn core errors into a one-line JSON-RPC error; log anything unexpected."""
+
+    def convert(e: Exception) -> Exception:
+        if isinstance(e, LinkError):
+            return JsonRpcInvalidParams(message=str(e))
+        if isinstance(e, JsonRpcException):
+            return e
+        log.exception("link-ls: %s failed", fn.__name__)
+        return e
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def awrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as e:
+                raise convert(e) from None
+
+        return cast(F, awrapper)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            raise convert(e) from None
+
+    return cast(F, wrapper)

@@ -1,0 +1,159 @@
+"""Code actions: quick fixes for LNK003 (add the parent), LNK006 (remove the parent),
+LNK001 (break the cycle by removing one of its edges), and "turn this notebook
+into a pipeline" for plain notebooks.
+
+Text documents get a ``WorkspaceEdit`` — computed on ``codeAction/resolve`` when
+the client can resolve edits, since re-serialising a big notebook on every cursor
+move would be wasted work. Notebook documents get a ``link.applyNotebookEdit``
+command whose arguments are the cell metadata edits (docs/commands.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from link_ls.errors import UsageError
+from link_ls.notebook import NodeId, Notebook
+from link_ls.server.base import LinkServer, guard
+from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
+from link_ls.server.features.diagnostics import SOURCE
+from link_ls.server.snapshot import DocKind, Snapshot
+
+TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite
+
+
+def apply_op(nb: Notebook, spec: dict[str, Any]) -> Notebook:
+    op = spec.get("op")
+    if op == "addEdge":
+        return add_edge(nb, str(spec["child"]), str(spec["parent"]))
+    if op == "removeEdge":
+        return remove_edge(nb, str(spec["child"]), str(spec["parent"]))
+    if op == "toPipeline":
+        return to_pipeline(nb)
+    raise UsageError(f"unknown code action {op!r}")
+
+
+def _name(snap: Snapshot, node: Any) -> str:
+    assert snap.notebook is not None
+    c = snap.notebook.cell_by_node(NodeId(str(node)))
+    return c.name if c is not None else str(node)
+
+
+def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any], bool]]:
+    """(title, op spec, preferred) for one of our diagnostics."""
+    data = d.data if isinstance(d.data, dict) else {}
+    assert snap.notebook is not None
+    idx = data.get("cellIndex")
+    cells = snap.notebook.cells
+    if not isinstance(idx, int) or not 0 <= idx < len(cells):
+        return []
+    child = str(cells[idx].node_id)
+    out: list[tuple[str, dict[str, Any], bool]] = []
+    if d.code == "LNK003" and "parent" in data:
+        first = str(data["parent"])
+        others = [str(c) for c in data.get("candidates", []) if str(c) != first]
+        for k, par in enumerate([first, *others]):
+            spec = {"op": "addEdge", "child": child, "parent": par}
+            out.append((f"Add parent {_name(snap, par)} to {cells[idx].name}", spec, k == 0))
+    elif d.code == "LNK006" and "parent" in data:
+        par = str(data["parent"])
+        spec = {"op": "removeEdge", "child": child, "parent": par}
+        out.append((f"Remove unused parent {_name(snap, par)}", spec, True))
+    elif d.code == "LNK001":
+        for e in data.get("edges", []):
+            if isinstance(e, dict) and "source" in e and "target" in e:
+                spec = {"op": "removeEdge", "child": str(e["target"]), "parent": str(e["source"])}
+                title = (
+                    f"Break the cycle: remove edge {_name(snap, e['source'])}"
+                    f" → {_name(snap, e['target'])}"
+                )
+                out.append((title, spec, False))
+    return out
+
+
+def _action(
+    ls: LinkServer,
+    snap: Snapshot,
+    title: str,
+    kind: str,
+    spec: dict[str, Any],
+    diags: list[types.Diagnostic],
+    preferred: bool,
+) -> types.CodeAction:
+    action = types.CodeAction(
+        title=title, kind=kind, diagnostics=diags or None, is_preferred=preferred or None
+    )
+    if snap.kind is DocKind.NOTEBOOK:
+        assert snap.notebook is not None
+        r = render(snap, apply_op(snap.notebook, spec))
+        args: list[Any] = [e.to_json() for e in r.notebook_edits]
+        action.command = types.Command(title, APPLY_NOTEBOOK_EDIT, arguments=args)
+        return action
+    support = ls.client_capabilities.text_document
+    ca = support.code_action if support is not None else None
+    props = ca.resolve_support.properties if ca is not None and ca.resolve_support else []
+    if "edit" in props:
+        action.data = {"uri": snap.uri, "version": snap.version, **spec}
+    else:
+        action.edit = _edit(ls, snap, spec)
+    return action
+
+
+def _edit(ls: LinkServer, snap: Snapshot, spec: dict[str, Any]) -> types.WorkspaceEdit | None:
+    assert snap.notebook is not None
+    return render(
+        snap,
+        apply_op(snap.notebook, spec),
+        document_changes=ls.supports("workspace.workspace_edit.document_changes"),
+        encoding=ls.store.encoding,
+    ).workspace_edit
+
+
+def _wanted(only: list[str] | None, kind: str) -> bool:
+    return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
+
+
+def register(server: LinkServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, TO_PIPELINE_KIND],
+            resolve_provider=True,
+        ),
+    )
+    @guard
+    def code_action(ls: LinkServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        got = ls.store.get(params.text_document.uri)
+        if got is None or not got[0].ok or got[0].kind is DocKind.VIRTUAL:
+            return []
+        snap = got[0]
+        assert snap.notebook is not None
+        only = [str(k) for k in params.context.only] if params.context.only else None
+        out: list[types.CodeAction] = []
+        if _wanted(only, types.CodeActionKind.QuickFix):
+            for d in params.context.diagnostics:
+                if d.source != SOURCE:
+                    continue
+                for title, spec, pref in _fixes(snap, d):
+                    out.append(
+                        _action(ls, snap, title, types.CodeActionKind.QuickFix, spec, [d], pref)
+                    )
+        if not snap.notebook.is_pipeline and _wanted(only, TO_PIPELINE_KIND):
+            spec = {"op": "toPipeline"}
+            title = "Turn this notebook into a pipeline (components from cells)"
+            out.append(_action(ls, snap, title, TO_PIPELINE_KIND, spec, [], False))
+        return out
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    @guard
+    def resolve(ls: LinkServer, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        got = ls.store.get(str(data.get("uri", "")))
+        if got is None or got[0].notebook is None:
+            return action
+        # computed against the current version; a versioned edit lets the client refuse it
+        snap = got[0]
+        action.edit = _edit(ls, snap, data)
+        return action

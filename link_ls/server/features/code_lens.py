@@ -1,0 +1,79 @@
+"""Code lenses on each component (pipeline) or code cell (plain notebook).
+
+"▶ Run up to here (N cells)", "▶ Run cell" (both call ``link.run``) and one lens
+naming the parents and children. For notebook documents the client asks per cell
+uri, so only that cell's lenses are computed.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from link_ls.server.base import LinkServer, guard
+from link_ls.server.snapshot import Snapshot
+
+
+def _names(snap: Snapshot, cells: list[int], limit: int = 4) -> str:
+    names = [snap.pipeline.cell(i).name for i in cells]
+    more = f" +{len(names) - limit}" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _plural(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
+def lenses(snap: Snapshot, cells: list[int]) -> list[types.CodeLens]:
+    assert snap.mapper is not None
+    p = snap.pipeline
+    anc = p.ancestor_bits()
+    cyclic = {d.cell_index for d in snap.diagnostics if d.code == "LNK001"}
+    out: list[types.CodeLens] = []
+    for idx in cells:
+        if idx not in p.graph:
+            continue
+        _, line = snap.mapper.head_line(idx)
+        rng = types.Range(types.Position(line, 0), types.Position(line, 0))
+        ref = str(p.node_id(idx))
+        if idx in cyclic:
+            out.append(types.CodeLens(rng, types.Command("⚠ in a cycle: cannot run", "")))
+        else:
+            n = bin(anc[idx]).count("1") + 1
+            args = {"uri": snap.uri, "cell": ref}
+            out.append(
+                types.CodeLens(
+                    rng,
+                    types.Command(
+                        f"▶ Run up to here ({_plural(n)})",
+                        "link.run",
+                        arguments=[{**args, "mode": "upTo"}],
+                    ),
+                )
+            )
+            out.append(
+                types.CodeLens(
+                    rng,
+                    types.Command("▶ Run cell", "link.run", arguments=[{**args, "mode": "cell"}]),
+                )
+            )
+        parents, children = p.parents(idx), p.children(idx)
+        rel = [
+            f"parents: {_names(snap, parents)}" if parents else "no parents",
+            f"children: {_names(snap, children)}" if children else "no children",
+        ]
+        # an empty command id: shown as text, not clickable
+        out.append(types.CodeLens(rng, types.Command(" · ".join(rel), "")))
+    return out
+
+
+def register(server: LinkServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    @guard
+    def code_lens(ls: LinkServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        got = ls.store.get(params.text_document.uri)
+        if got is None or not got[0].ok:
+            return []
+        snap, cell = got
+        if snap.mapper is not None and snap.mapper.is_notebook:
+            return lenses(snap, [cell]) if cell is not None else []
+        return lenses(snap, list(snap.pipeline.nodes))
