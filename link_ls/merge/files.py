@@ -1,0 +1,165 @@
+"""Merging notebook files: strict reading of the three inputs, and git's merge-driver protocol.
+
+The driver's one promise is that the user's file (``%A``) is never lost: if an
+input is not a notebook (not JSON, truncated, different nbformat majors), ``%A``
+gets git's own line-based merge (``git merge-file``, markers and all), exactly
+what git would have left without a driver, and the driver exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from link_ls.errors import LinkError
+from link_ls.merge.engine import merge_notebooks
+from link_ls.merge.errors import MergeInputError
+from link_ls.merge.model import MergeResult, OutputPolicy
+from link_ls.notebook import Notebook, dumps, loads
+from link_ls.notebook.formats import atomic_write_text
+from link_ls.notebook.model import NotebookFormat
+
+
+def parse_side(text: str, label: str, *, allow_empty: bool = False) -> tuple[Notebook | None, int]:
+    """A merge input as (notebook, nbformat major); ``(None, 0)`` for an empty base."""
+    if not text.strip():
+        if allow_empty:
+            return None, 0
+        raise MergeInputError(f"{label}: empty file is not a notebook")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise MergeInputError(
+            f"{label}: not a notebook: invalid JSON at line {e.lineno} column {e.colno} "
+            f"({e.msg}; truncated or not JSON?)"
+        ) from None
+    major = data.get("nbformat") if isinstance(data, dict) else None
+    if not isinstance(major, int):
+        raise MergeInputError(f"{label}: not a notebook (no integer 'nbformat' field)")
+    nb = loads(text, name=label if label.endswith(".ipynb") else f"{label}.ipynb")
+    return nb, major
+
+
+def read_side(
+    path: str | Path, label: str, *, allow_empty: bool = False
+) -> tuple[Notebook | None, int]:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise MergeInputError(f"{label} ({p}): cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MergeInputError(f"{label} ({p}): not UTF-8 text, so not a notebook") from None
+    try:
+        return parse_side(text, f"{label} ({p})", allow_empty=allow_empty)
+    except MergeInputError:
+        raise
+    except LinkError as e:
+        raise MergeInputError(str(e)) from None
+
+
+def empty_like(nb: Notebook) -> Notebook:
+    """An empty base for a file both sides added (git passes an empty ``%O``)."""
+    node = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": nb.fmt.nbformat_minor}
+    return Notebook(node, fmt=NotebookFormat("ipynb", None, nb.fmt.nbformat_minor))
+
+
+def merge_texts(
+    base: str, ours: str, theirs: str, *, outputs: OutputPolicy = OutputPolicy.CLEAR
+) -> MergeResult:
+    """Merge three notebook texts (``base`` may be empty: a file added on both sides)."""
+    return _merge_parsed(
+        parse_side(base, "base", allow_empty=True),
+        parse_side(ours, "ours"),
+        parse_side(theirs, "theirs"),
+        outputs,
+    )
+
+
+def merge_files(
+    base: str | Path,
+    ours: str | Path,
+    theirs: str | Path,
+    *,
+    outputs: OutputPolicy = OutputPolicy.CLEAR,
+) -> MergeResult:
+    return _merge_parsed(
+        read_side(base, "base", allow_empty=True),
+        read_side(ours, "ours"),
+        read_side(theirs, "theirs"),
+        outputs,
+    )
+
+
+def _merge_parsed(
+    base: tuple[Notebook | None, int],
+    ours: tuple[Notebook | None, int],
+    theirs: tuple[Notebook | None, int],
+    outputs: OutputPolicy,
+) -> MergeResult:
+    (b, bm), (o, om), (t, tm) = base, ours, theirs
+    assert o is not None and t is not None
+    majors = {om, tm} | ({bm} if b is not None else set())
+    if len(majors) > 1:
+        raise MergeInputError(
+            f"different nbformat major versions (base {bm or '-'}, ours {om}, theirs {tm}); "
+            "upgrade them to the same version first (jupyter nbconvert --to notebook)"
+        )
+    return merge_notebooks(b if b is not None else empty_like(o), o, t, outputs=outputs)
+
+
+@dataclass(frozen=True)
+class DriverOutcome:
+    """What the merge driver did: the merge result, or why it fell back to a text merge."""
+
+    result: MergeResult | None
+    fallback_reason: str | None
+    text_merged: bool
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.result is not None and self.result.clean else 1
+
+
+def run_driver(
+    base: str | Path,
+    ours: str | Path,
+    theirs: str | Path,
+    *,
+    outputs: OutputPolicy = OutputPolicy.CLEAR,
+) -> DriverOutcome:
+    """git's ``merge.<driver>.driver`` contract: merge into ``ours`` (``%A``) in place."""
+    try:
+        result = merge_files(base, ours, theirs, outputs=outputs)
+    except LinkError as e:
+        return DriverOutcome(None, str(e), _text_merge(Path(base), Path(ours), Path(theirs)))
+    atomic_write_text(Path(ours), dumps(result.notebook))
+    return DriverOutcome(result, None, False)
+
+
+def _text_merge(base: Path, ours: Path, theirs: Path) -> bool:
+    """git's own line merge into ``ours``; False (``ours`` untouched) when that fails too."""
+    git = shutil.which("git")
+    if git is None:
+        return False
+    cmd = [git, "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", "theirs"]
+    try:
+        proc = subprocess.run(
+            [*cmd, str(ours), str(base), str(theirs)], capture_output=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    # exit status is the number of conflicts; negative (>127 here) means it could not merge
+    if proc.returncode < 0 or proc.returncode > 127:
+        return False
+    try:
+        text = proc.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    atomic_write_text(ours, text)
+    return True
