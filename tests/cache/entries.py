@@ -1,0 +1,102 @@
+"""Test helpers: fixture notebooks, a store filled with real pickled entries, tree snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from link_ls.cache.keys import CacheKey, compute_keys
+from link_ls.cache.model import (
+    MANIFEST_NAME,
+    OUTPUTS_NAME,
+    EntryManifest,
+    FileRecord,
+    Unserialisable,
+    VariableRecord,
+)
+from link_ls.cache.store import CacheStore, write_json
+from link_ls.notebook import Notebook, load
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "cache"
+
+
+def copy_fixture(name: str, folder: Path) -> Path:
+    dest = folder / name
+    shutil.copy(FIXTURES / name, dest)
+    return dest
+
+
+def add_entry(
+    store: CacheStore,
+    key: CacheKey,
+    node: str,
+    name: str,
+    variables: dict[str, Any],
+    outputs: list[dict[str, Any]] | None = None,
+    unserialisable: tuple[Unserialisable, ...] = (),
+) -> EntryManifest:
+    """Write an entry through the store's own staging and commit, with real pickles."""
+    with store.staging() as stage:
+        (stage / "vars").mkdir()
+        recs = []
+        for i, (var, value) in enumerate(sorted(variables.items())):
+            data = cloudpickle.dumps(value)
+            rel = f"vars/{i:03d}.pkl"
+            (stage / rel).write_bytes(data)
+            recs.append(
+                VariableRecord(var, FileRecord(rel, len(data), hashlib.sha256(data).hexdigest()))
+            )
+        out = write_json(stage / OUTPUTS_NAME, outputs or [])
+        m = EntryManifest(
+            key=key,
+            notebook=store.notebook,
+            node=node,
+            name=name,
+            language="python",
+            created="2026-01-01T00:00:00+00:00",
+            outputs=out,
+            variables=tuple(recs),
+            unserialisable=unserialisable,
+        )
+        write_json(stage / MANIFEST_NAME, m.to_json())
+        store.commit(stage, key)
+    return m
+
+
+def fill_store(nb: Notebook, store: CacheStore, names: list[str] | None = None) -> dict[str, str]:
+    """An entry for every component (or the named ones), holding a small variable each."""
+    keys = compute_keys(nb)
+    out: dict[str, str] = {}
+    for idx, key in keys.items():
+        c = nb.cells[idx]
+        if names is not None and c.name not in names:
+            continue
+        add_entry(
+            store,
+            key,
+            str(c.node_id),
+            c.name,
+            {f"v_{idx}": list(range(idx * 10))},
+            [{"output_type": "stream", "name": "stdout", "text": f"{c.name} ran\n"}],
+        )
+        out[c.name] = key
+    return out
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its bytes (None for folders): equal means untouched."""
+    if not root.exists():
+        return {}
+    snap: dict[str, bytes | None] = {}
+    for p in sorted(root.rglob("*")):
+        rel = str(p.relative_to(root))
+        snap[rel] = None if p.is_dir() else p.read_bytes()
+    return snap
+
+
+def load_fixture(name: str, folder: Path) -> Notebook:
+    return load(copy_fixture(name, folder))
