@@ -50,7 +50,11 @@ def align_cells(a: Sequence[Cell], b: Sequence[Cell]) -> list[tuple[int | None, 
     rest_a = [i for i in range(len(a)) if i not in a_to_b]
     rest_b = [j for j in range(len(b)) if j not in matched_b]
     if rest_a and rest_b:
-        _match_by_content(a, b, rest_a, rest_b, a_to_b)
+        # cell ids are trusted once some cells matched by them (not after a blanket regeneration)
+        trust = any(
+            a[i].cell_id is not None and a[i].cell_id == b[j].cell_id for i, j in a_to_b.items()
+        )
+        _match_by_content(a, b, rest_a, rest_b, a_to_b, trust)
     return _ordered_pairs(len(a), len(b), a_to_b)
 
 
@@ -85,8 +89,16 @@ def _unique_keys(items: Iterable[tuple[int, str | None]]) -> dict[str, int]:
     return seen
 
 
-def _content_key(c: Cell) -> tuple[str, str]:
-    return (c.cell_type, c.source)
+def _content_key(c: Cell) -> tuple[str, str, str]:
+    # two components with different canvas ids are different components, however alike
+    return (c.cell_type, c.source, c.canvas.id if c.canvas is not None else "")
+
+
+def _distinct(x: Cell, y: Cell, trust_cell_ids: bool) -> bool:
+    """Ids say these are different cells: both have canvas ids (or trusted cell ids) that differ."""
+    if x.canvas is not None and y.canvas is not None and x.canvas.id and y.canvas.id:
+        return x.canvas.id != y.canvas.id
+    return trust_cell_ids and bool(x.cell_id and y.cell_id) and x.cell_id != y.cell_id
 
 
 def _match_by_content(
@@ -95,6 +107,7 @@ def _match_by_content(
     rest_a: list[int],
     rest_b: list[int],
     a_to_b: dict[int, int],
+    trust_cell_ids: bool,
 ) -> None:
     # intern content keys to small ints so SequenceMatcher hashes ints, not 10 MB sources
     intern: dict[Hashable, int] = {}
@@ -130,7 +143,7 @@ def _match_by_content(
         ga = [rest_a[p] for p in range(a0 + 1, a1) if p not in moved_a]
         gb = [rest_b[p] for p in range(b0 + 1, b1) if p not in moved_b]
         if ga and gb:
-            for i, j in _match_gap(a, b, ga, gb):
+            for i, j in _match_gap(a, b, ga, gb, trust_cell_ids):
                 a_to_b[i] = j
 
 
@@ -166,22 +179,26 @@ def similarity(x: Cell, y: Cell) -> float:
 
 
 def _match_gap(
-    a: Sequence[Cell], b: Sequence[Cell], ga: list[int], gb: list[int]
+    a: Sequence[Cell], b: Sequence[Cell], ga: list[int], gb: list[int], trust_cell_ids: bool
 ) -> list[tuple[int, int]]:
+    def score(i: int, j: int) -> float:
+        x, y = a[i], b[j]
+        return 0.0 if _distinct(x, y, trust_cell_ids) else similarity(x, y)
+
     if len(ga) * len(gb) <= _DP_CAP:
-        return _gap_dp(a, b, ga, gb)
-    return _gap_lookahead(a, b, ga, gb)
+        return _gap_dp(ga, gb, score)
+    return _gap_lookahead(ga, gb, score)
 
 
 def _gap_dp(
-    a: Sequence[Cell], b: Sequence[Cell], ga: list[int], gb: list[int]
+    ga: list[int], gb: list[int], score: Callable[[int, int], float]
 ) -> list[tuple[int, int]]:
     """Order-preserving matching maximising total similarity (weighted LCS)."""
     n, m = len(ga), len(gb)
     sim = [[0.0] * m for _ in range(n)]
     for x in range(n):
         for y in range(m):
-            s = similarity(a[ga[x]], b[gb[y]])
+            s = score(ga[x], gb[y])
             sim[x][y] = s if s >= SIMILARITY_THRESHOLD else 0.0
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for x in range(n - 1, -1, -1):
@@ -208,7 +225,7 @@ def _gap_dp(
 
 
 def _gap_lookahead(
-    a: Sequence[Cell], b: Sequence[Cell], ga: list[int], gb: list[int]
+    ga: list[int], gb: list[int], score: Callable[[int, int], float]
 ) -> list[tuple[int, int]]:
     """Large gaps: each cell of `a` looks a bounded distance ahead in `b` (stays linear)."""
     out: list[tuple[int, int]] = []
@@ -216,7 +233,7 @@ def _gap_lookahead(
     for i in ga:
         best_s, best_y = 0.0, -1
         for y in range(q, min(q + _LOOKAHEAD, len(gb))):
-            s = similarity(a[i], b[gb[y]])
+            s = score(i, gb[y])
             if s >= SIMILARITY_THRESHOLD and s > best_s:
                 best_s, best_y = s, y
                 if s >= 0.95:

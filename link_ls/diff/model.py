@@ -255,7 +255,7 @@ class NotebookDiff:
             parts.append("notebook metadata changed")
         cells = ", ".join(parts)
         pipe = self.pipeline.summary_phrases() if self.pipeline else []
-        if len(pipe) > 4:
-            pipe = [*pipe[:3], f"{len(pipe) - 3} more pipeline changes"]
+        if len(pipe) > 6:
+            pipe = [*pipe[:5], f"{len(pipe) - 5} more pipeline changes"]
         text = "; ".join(x for x in [cells, ", ".join(pipe)] if x)
         return text or "no changes"
