@@ -73,6 +73,11 @@ class KernelPool:
         with self._lock:
             return list(self._sessions)
 
+    def sessions(self) -> dict[str, KernelSession]:
+        """A snapshot: key -> session."""
+        with self._lock:
+            return dict(self._sessions)
+
     def run(
         self,
         key: str,
