@@ -214,15 +214,21 @@ def plan_import(
     used_names = {c.name for c in targets if c.canvas is not None and c.canvas.name}
     order = topological(pipe)
     new_ids: dict[ComponentId, ComponentId] = {}
-    new_names: dict[ComponentId, str] = {}
     for comp in order:
         nid = comp.id
         while nid in used_ids:
             nid = ComponentId(str(uuid.uuid4()))
         used_ids.add(nid)
         new_ids[comp.id] = nid
-        new_names[comp.id] = _free_name(comp.name, used_names)
-        used_names.add(new_names[comp.id])
+    # one new name per clashing file name: names the file repeats stay repeated (the file
+    # means that), and a suffix never lands on a name the file itself uses
+    taken = used_names | {c.name for c in order}
+    renames: dict[str, str] = {}
+    for comp in order:
+        if comp.name in used_names and comp.name not in renames:
+            renames[comp.name] = _free_name(comp.name, taken)
+            taken.add(renames[comp.name])
+    new_names = {c.id: renames.get(c.name, c.name) for c in order}
 
     outside: list[OutsideParent] = []
     cell_ids = {str(c["id"]) for c in nb.raw_cells if "id" in c} if _uses_cell_ids(nb) else None
