@@ -16,7 +16,7 @@ import nbformat
 
 from link_ls.kernel.session import connection_tag
 from tests.kernel.conftest import FIXTURES
-from tests.kernel.procs import wait_gone
+from tests.kernel.procs import processes_with, wait_gone
 
 ROOT = Path(__file__).parents[2]
 TIMEOUT = 180
@@ -193,3 +193,22 @@ def test_a_process_that_forgets_to_shut_down_leaves_no_kernel() -> None:
     assert proc.returncode == 0, err
     assert out == "42\n"
     assert not wait_gone(connection_tag(proc.pid))
+
+
+def test_a_killed_link_ls_leaves_no_kernel_behind() -> None:
+    # SIGKILL skips every cleanup of ours: ipykernel notices its parent is gone and exits
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "link_ls", "run", str(FIXTURES / "loops-forever.ipynb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("spinning"):
+            break
+    assert processes_with(connection_tag(proc.pid)), "the kernel should be running"
+    proc.kill()
+    proc.communicate(timeout=TIMEOUT)
+    assert not wait_gone(connection_tag(proc.pid), timeout=30)

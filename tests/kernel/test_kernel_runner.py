@@ -273,3 +273,22 @@ def test_missing_kernelspec_is_a_clear_error() -> None:
     assert e.value.exit_code == 2
     assert "no-such-kernel-xyz" in str(e.value)
     assert "python3" in str(e.value)
+
+
+def test_a_kernel_that_ignores_interrupts_is_replaced() -> None:
+    stubborn = KernelSession(cwd=FIXTURES, interrupt_grace=2)
+    try:
+        stubborn.start()
+        first_pid = stubborn.pid
+        ex = stubborn.execute(
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+            timeout=2,
+        )
+        assert ex.status.value == "timeout"
+        assert ex.ename == "KernelRestarted" and "variables are lost" in ex.evalue
+        assert not stubborn.is_alive
+        assert stubborn.start()
+        assert stubborn.pid != first_pid
+        assert stubborn.run_silent("print('back')") == "back\n"
+    finally:
+        stubborn.shutdown()
