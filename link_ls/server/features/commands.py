@@ -9,6 +9,7 @@ file on disk. Cells are referenced the way the CLI does: component name,
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from link_ls.server.progress import Work
 from link_ls.server.snapshot import Snapshot
 
 _CONVERTER = get_converter()
+log = logging.getLogger(__name__)
 
 
 def argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -106,10 +108,13 @@ async def deliver(ls: LinkServer, r: Rendered, label: str, *, apply: bool) -> di
     """Send a text edit to the client (``workspace/applyEdit``) and describe the result."""
     applied = False
     if r.workspace_edit is not None and apply and ls.supports("workspace.apply_edit"):
-        res = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=r.workspace_edit, label=label)
-        )
-        applied = bool(res.applied)
+        try:
+            res = await ls.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=r.workspace_edit, label=label)
+            )
+            applied = bool(res.applied)
+        except Exception as e:  # the client refused or failed: it still gets the edit back
+            log.warning("workspace/applyEdit failed: %s", e)
     return {
         "changed": not r.empty,
         "applied": applied,
