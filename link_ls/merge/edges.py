@@ -86,13 +86,14 @@ class CycleCut:
 def cycle_cuts(
     parents: Mapping[int, Sequence[Any]],
     canvas_ids: Mapping[int, str],
-    agreed: Mapping[int, set[str]],
+    declared: Mapping[int, tuple[set[str], set[str]]],
 ) -> list[CycleCut]:
     """Edges to cut so the merged graph has no cycle the merge itself created.
 
     ``parents``: merged parents per live cell key; ``canvas_ids``: canvas id per
-    live cell key; ``agreed``: per child, parent ids both sides declare (never cut:
-    a cycle made only of those was already on both sides and is not the merge's).
+    live cell key; ``declared``: per child, the parent ids ours and theirs declare.
+    A cycle counts as the merge's only if it holds an edge only ours declares and
+    one only theirs declares; a cycle one side already had is left for LNK001.
     """
     by_canvas: dict[str, int] = {}
     for key, cid in canvas_ids.items():
@@ -111,12 +112,15 @@ def cycle_cuts(
             if not g.has_edge(only, only):
                 continue
         members = tuple(sorted(scc))
+        one_sided: dict[int, frozenset[str]] = {}
+        from_ours = from_theirs = False
         for child in members:
-            cut = frozenset(
-                pid
-                for pid in ids_of(parents[child])
-                if by_canvas.get(pid) in scc and pid not in agreed.get(child, set())
-            )
-            if cut:
-                cuts.append(CycleCut(child, cut, members))
+            o, t = declared.get(child, (set(), set()))
+            inside = {pid for pid in ids_of(parents[child]) if by_canvas.get(pid) in scc}
+            from_ours = from_ours or bool(inside & (o - t))
+            from_theirs = from_theirs or bool(inside & (t - o))
+            if inside - (o & t):
+                one_sided[child] = frozenset(inside - (o & t))
+        if from_ours and from_theirs:
+            cuts.extend(CycleCut(child, cut, members) for child, cut in one_sided.items())
     return cuts

@@ -214,7 +214,7 @@ def _keep_needed_parents(
 def _cut_cycles(m: Matching, sides: _Sides, live: dict[int, _Outcome]) -> None:
     parents: dict[int, list[Any]] = {}
     canvas_ids: dict[int, str] = {}
-    agreed: dict[int, set[str]] = {}
+    declared: dict[int, tuple[set[str], set[str]]] = {}
     for key, out in live.items():
         refs = refs_of(out.merge.cell)
         cid = _canvas_id(out.merge.cell)
@@ -223,11 +223,11 @@ def _cut_cycles(m: Matching, sides: _Sides, live: dict[int, _Outcome]) -> None:
         parents[key] = refs
         canvas_ids[key] = cid
         _, o, t = sides.cells(m.slots[key])
-        agreed[key] = ids_of(refs_of(o)) & ids_of(refs_of(t))
+        declared[key] = (ids_of(refs_of(o)), ids_of(refs_of(t)))
     if not any(parents.values()):
         return
     names = {k: _name(live[k].merge.cell) for k in parents}
-    for cut in cycle_cuts(parents, canvas_ids, agreed):
+    for cut in cycle_cuts(parents, canvas_ids, declared):
         out = live[cut.child]
         b, o, t = sides.cells(m.slots[cut.child])
         cell = dict(out.merge.cell)
