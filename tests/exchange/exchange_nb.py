@@ -38,11 +38,13 @@ def component(
         "comments": [],
         "headerColor": "none",
     }
-    return json.loads(json.dumps(cell))
+    out: dict[str, Any] = json.loads(json.dumps(cell))
+    return out
 
 
 def markdown(text: str) -> dict[str, Any]:
-    return json.loads(json.dumps(new_markdown_cell(text)))
+    out: dict[str, Any] = json.loads(json.dumps(new_markdown_cell(text)))
+    return out
 
 
 def notebook(cells: Sequence[dict[str, Any]], parameters: Sequence[dict[str, Any]] = ()) -> str:

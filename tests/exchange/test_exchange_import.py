@@ -105,7 +105,7 @@ def test_export_one_component_then_import_it_twice_into_its_own_notebook() -> No
     train3 = nb.cells[-1]
     assert train3.canvas is not None
     assert [p.name for p in train3.canvas.parents] == ["features_3"]
-    assert train3.canvas.parents[0].id == nb.cells[-2].node_id
+    assert str(train3.canvas.parents[0].id) == str(nb.cells[-2].node_id)
 
 
 def test_parameter_clash_is_an_error_naming_them_unless_overwriting() -> None:

@@ -130,9 +130,12 @@ def test_link_format_round_trip_keeps_components_edges_and_parameters(nb: Notebo
 def test_a_link_file_round_trips_through_link_ls_unchanged_in_meaning(nb: Notebook) -> None:
     link_file = json.loads(json.dumps(export_pipeline(nb, fmt="link")))
     back = export_pipeline(_import_fresh(link_file), fmt="link")
-    by_id = lambda entries: {e["component_id"]: e for e in entries}  # noqa: E731
     assert isinstance(back, list)
-    assert by_id(back) == by_id(link_file)
+    assert _by_id(back) == _by_id(link_file)
+
+
+def _by_id(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["component_id"]: e for e in entries}
 
 
 @SETTINGS
@@ -155,8 +158,8 @@ def test_importing_twice_gives_distinct_valid_components(nb: Notebook) -> None:
     named_two = {c.name for c in second.components if c.name}
     assert not named_one & named_two
     # the second copy is wired to itself, exactly like the first
-    one = {c.file_id: c.id for c in first.components}
-    two = {c.file_id: c.id for c in second.components}
+    one: dict[str, str] = {c.file_id: c.id for c in first.components}
+    two: dict[str, str] = {c.file_id: c.id for c in second.components}
     graph = graph_of(target)
     for fid in one:
         parents_one = {p for p in graph[one[fid]][2]}
