@@ -14,9 +14,10 @@ import threading
 from collections.abc import Mapping
 
 from link_ls.kernel.hooks import StepCache
+from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.params import resolve_parameters
 from link_ls.kernel.report import RunReport
-from link_ls.kernel.runner import RunObserver, run_plan
+from link_ls.kernel.runner import run_plan
 from link_ls.kernel.session import KernelSession
 from link_ls.notebook import Notebook
 from link_ls.pipeline import RunPlan

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from link_ls.errors import LinkError
 from link_ls.kernel.errors import KernelDiedError
 from link_ls.kernel.hooks import EXECUTE, CacheDecision, StepAction, StepCache
+from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.params import (
     ParamValue,
     parameters_code,
@@ -27,23 +27,6 @@ from link_ls.kernel.report import ErrorKind, RunReport, StepError, StepResult, S
 from link_ls.kernel.session import ExecStatus, Execution, KernelSession
 from link_ls.notebook import Notebook
 from link_ls.pipeline import PlanStep, RunPlan
-
-
-class RunObserver:
-    """Progress callbacks of a run; override what you need (all run in the running thread)."""
-
-    def run_started(self, plan: RunPlan, kernel_started: bool) -> None:
-        """The kernel is ready and the parameters are set."""
-
-    def step_started(self, position: int, total: int, step: PlanStep) -> None:
-        """``position`` is 1-based within the plan."""
-
-    def step_output(self, step: PlanStep, output: dict[str, Any]) -> None:
-        """An output as it arrives (stream outputs arrive chunk by chunk)."""
-
-    def step_finished(self, position: int, total: int, result: StepResult) -> None:
-        """The step executed, was restored or skipped, or failed."""
-
 
 _KIND = {
     ExecStatus.ERROR: ErrorKind.EXCEPTION,

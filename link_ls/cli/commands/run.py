@@ -24,21 +24,11 @@ from rich.progress import (
 
 from link_ls.cli.common import console, err_console, load_notebook
 from link_ls.errors import UsageError
-from link_ls.kernel import (
-    ErrorKind,
-    KernelSession,
-    RunObserver,
-    RunOutcome,
-    RunReport,
-    StepResult,
-    StepStatus,
-    apply_report,
-    output_text,
-    parse_overrides,
-    resolve_parameters,
-    run_plan,
-    validate,
-)
+from link_ls.kernel.observer import RunObserver
+from link_ls.kernel.outputs import output_text
+from link_ls.kernel.params import parse_overrides, resolve_parameters
+from link_ls.kernel.report import ErrorKind, RunOutcome, RunReport, StepResult, StepStatus
+from link_ls.kernel.writeback import apply_report, validate
 from link_ls.notebook import Notebook, NotebookFormat, resolve_cell, save
 from link_ls.pipeline import PlanStep, RunPlan, build, plan_all, plan_cell, plan_up_to
 
@@ -219,6 +209,10 @@ def _failure(report: RunReport) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # jupyter_client and zmq load only when a kernel is about to run
+    from link_ls.kernel.runner import run_plan
+    from link_ls.kernel.session import KernelSession
+
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UsageError(f"--timeout {args.timeout:g}: must be a positive number of seconds")
     nb = load_notebook(args.path)
