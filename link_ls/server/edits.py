@@ -181,7 +181,10 @@ def render(
             "pipeline edits are not possible in a jupyter-lsp virtual document: "
             "change the notebook itself"
         )
-    edit = _line_edit(snap.text, dumps(new), encoding)
+    new_text = dumps(new)
+    if not snap.text.endswith("\n"):
+        new_text = new_text.rstrip("\n")  # keep the file's own ending: a smaller edit
+    edit = _line_edit(snap.text, new_text, encoding)
     if edit is None:
         return Rendered((), None, ())
     if document_changes:
