@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint typecheck unit clean
 
+# Editor clients add their own set-up (npm builds, editors, browsers) as prerequisites
+# of `unit` through TEST_PREREQS in mk/*.mk, so `make test` installs what its tests need.
+TEST_PREREQS :=
+-include mk/*.mk
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -30,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict link_ls
 
-unit: $(STAMP)
+unit: $(STAMP) $(TEST_PREREQS)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
