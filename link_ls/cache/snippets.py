@@ -60,6 +60,31 @@ finally:
 _STAGE = Template(r"""
 def __link_ls_cache_stage(entries):
     import hashlib, pickle, sys, types
+
+    class Hashing:
+        # unpickle straight from the file (no second copy of a large payload),
+        # hashing exactly the bytes the unpickler reads
+        def __init__(self, f):
+            self.f, self.h, self.n = f, hashlib.sha256(), 0
+
+        def read(self, n=-1):
+            b = self.f.read(n)
+            self.h.update(b)
+            self.n += len(b)
+            return b
+
+        def readline(self):
+            b = self.f.readline()
+            self.h.update(b)
+            self.n += len(b)
+            return b
+
+        def readinto(self, buf):
+            k = self.f.readinto(buf)
+            self.h.update(memoryview(buf)[:k])
+            self.n += k
+            return k
+
     box = sys.modules.get(${box})
     if box is None:
         box = types.ModuleType(${box})
@@ -71,15 +96,17 @@ def __link_ls_cache_stage(entries):
         try:
             for name, path, size, digest in items:
                 with open(path, "rb") as f:
-                    data = f.read()
-                if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+                    src = Hashing(f)
+                    try:
+                        value = pickle.load(src)
+                    except Exception as e:
+                        raise RuntimeError("cannot unpickle %r: %s: %s"
+                                           % (name, type(e).__name__, e)) from None
+                    src.read()  # trailing bytes count too
+                if src.n != size or src.h.hexdigest() != digest:
                     raise RuntimeError("file for %r does not match its manifest" % name)
-                try:
-                    loaded[name] = pickle.loads(data)
-                except Exception as e:
-                    raise RuntimeError("cannot unpickle %r: %s: %s"
-                                       % (name, type(e).__name__, e)) from None
-                del data
+                loaded[name] = value
+                del value
         except Exception as e:
             failed[key] = (str(e).splitlines() or [type(e).__name__])[0][:300]
             continue

@@ -1,0 +1,159 @@
+"""Cache speed: fresh run vs cached "run up to", and restore vs a bare read + unpickle.
+
+Run: ``.venv/bin/python benchmarks/cache.py [--seconds 5] [--mb 100] [--repeat 3]``.
+The pipeline: two cached upstream components that compute for ``seconds / 2``
+each and produce ``mb / 2`` MB of arrays each (a ``bytearray`` and an
+``array.array('d')``, stdlib only), and a target that reads both. Timings are
+taken on a started kernel whose namespace is reset before each run, so kernel
+start-up (a constant no cache can change) is left out and printed on its own.
+Targets: cached run >= 20x faster than fresh; restore <= 1.5x the bare
+read + unpickle of the same files inside the same kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from link_ls.cache import CacheOptions, CacheStore, PipelineStepCache
+from link_ls.kernel import KernelSession
+from link_ls.kernel.runner import run_plan
+from link_ls.notebook import load
+from link_ls.notebook.canvas import ParentRef, make_component_metadata
+from link_ls.pipeline import build, plan_up_to
+
+COMPUTE = """import array, hashlib, time
+def _busy(seconds):
+    end, h, n = time.perf_counter() + seconds, b"x", 0
+    while time.perf_counter() < end:
+        h = hashlib.sha256(h).digest()
+        n += 1
+    return n
+"""
+
+
+def make_notebook(folder: Path, seconds: float, mb: int) -> Path:
+    half = mb * (1 << 20) // 2
+    gen = make_component_metadata("generate", diskcache=True)
+    feat = make_component_metadata("features", [ParentRef(gen["id"], "generate")], diskcache=True)
+    summ = make_component_metadata("summary", [ParentRef(feat["id"], "features")])
+    cells = [
+        (COMPUTE + f"rounds = _busy({seconds / 2})\nraw = bytearray(b'\\x01' * {half})\n", gen),
+        (
+            f"rounds2 = _busy({seconds / 2})\n"
+            f"feats = array.array('d', bytes({half}))\nfeats[0] = len(raw)\n",
+            feat,
+        ),
+        ("print(len(raw) + len(feats) * feats.itemsize, feats[0])\n", summ),
+    ]
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for src, canvas in cells:
+        c = new_code_cell(src)
+        c.metadata["canvas"] = canvas
+        nb.cells.append(c)
+    path = folder / "bench.ipynb"
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+def median_of(repeat: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=5.0, help="upstream compute in total")
+    ap.add_argument("--mb", type=int, default=100, help="upstream arrays in total (MB)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        nb_path = make_notebook(Path(tmp), args.seconds, args.mb)
+        nb = load(nb_path)
+        plan = plan_up_to(build(nb), 2)
+        store = CacheStore.for_notebook(nb_path)
+        session = KernelSession(cwd=tmp)
+        t0 = time.perf_counter()
+        session.start()
+        start_up = time.perf_counter() - t0
+
+        def reset() -> None:
+            session.run_silent("get_ipython().run_line_magic('reset', '-f')")
+
+        def run(cache: PipelineStepCache | None) -> list[str]:
+            reset()
+            report = run_plan(session, nb, plan, cache=cache)
+            assert report.ok, report.to_json()
+            return [r.status.value for r in report.steps]
+
+        try:
+            fresh = median_of(args.repeat, lambda: run(None))
+            t0 = time.perf_counter()
+            first = run(PipelineStepCache(store, CacheOptions()))
+            saving = time.perf_counter() - t0
+            assert first == ["executed"] * 3, first
+            statuses: list[list[str]] = []
+            cached = median_of(
+                args.repeat,
+                lambda: statuses.append(run(PipelineStepCache(store, CacheOptions()))),
+            )
+            assert statuses[-1] == ["restored", "restored", "executed"], statuses[-1]
+            files = [
+                str(store.entry_dir(m.key) / v.file.path)
+                for m in store.entries()
+                for v in m.variables
+            ]
+            bare_code = (
+                "import pickle\n"
+                f"for __p in {files!r}:\n"
+                "    with open(__p, 'rb') as __f:\n"
+                "        pickle.load(__f)\n"
+            )
+
+            def bare() -> None:
+                reset()
+                session.run_silent(bare_code)
+
+            bare_t = median_of(args.repeat, bare)
+            size = sum(m.size for m in store.entries())
+        finally:
+            session.shutdown()
+
+    rows = [
+        ("kernel start-up (not in the runs below)", start_up, ""),
+        ("fresh run up to summary, no cache", fresh, ""),
+        ("first run with cache (executes + saves)", saving, f"{saving / fresh:.2f}x fresh"),
+        ("cached run up to summary (restores)", cached, f"{fresh / cached:.1f}x faster (>= 20x)"),
+        ("bare read + unpickle, same files", bare_t, f"cached/bare {cached / bare_t:.2f} (<= 1.5)"),
+        ("ceiling for any cache (fresh / bare)", None, f"{fresh / bare_t:.1f}x"),
+    ]
+    print(
+        f"cache benchmark: {args.seconds:g} s upstream compute, {size / (1 << 20):.0f} MiB "
+        f"cached, median of {args.repeat}"
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  {'seconds':>8}  ratio")
+    for name, secs, ratio in rows:
+        shown = f"{secs:8.3f}" if secs is not None else " " * 8
+        print(f"{name:{width}}  {shown}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
