@@ -7,13 +7,12 @@ a message that says so), then the JSON Schema shipped beside this module.
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import jsonschema  # type: ignore[import-untyped]
 
 from link_ls.exchange.errors import ExchangeFormatError
 from link_ls.exchange.model import (
@@ -26,6 +25,9 @@ from link_ls.exchange.model import (
 from link_ls.notebook import ComponentId, Parameter
 
 SCHEMA_FILE = "pipeline.schema.json"
+# jsonschema ships no type hints and its stubs may or may not be installed; importing it
+# by name keeps mypy --strict quiet either way (it comes with nbformat)
+_jsonschema: Any = importlib.import_module("jsonschema")
 
 
 @cache
@@ -43,9 +45,11 @@ def _where(path: Any) -> str:
     return out or "top level"
 
 
-def _check_schema(data: Mapping[str, Any], name: str) -> None:
-    validator = jsonschema.Draft202012Validator(schema())
-    err = jsonschema.exceptions.best_match(validator.iter_errors(data))
+def check_schema(data: Any, name: str) -> None:
+    """Raise :class:`ExchangeFormatError` (one line, with the JSON path) unless ``data``
+    matches the shipped schema."""
+    validator = _jsonschema.Draft202012Validator(schema())
+    err = _jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:
         msg = str(err.message).splitlines()[0]
         if len(msg) > 160:
@@ -70,7 +74,7 @@ def read_linkls(data: Mapping[str, Any], name: str) -> ExchangePipeline:
             f"{name}: unsupported {LINK_LS_FORMAT} version {version!r} "
             f"(this link-ls reads version {LINK_LS_VERSION})"
         )
-    _check_schema(data, name)
+    check_schema(data, name)
     comps = []
     for c in data["components"]:
         src = c["source"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
-import jsonschema
 import nbformat
 import pytest
 
 from link_ls.exchange import schema
+from link_ls.exchange.linkls_format import check_schema
 from link_ls.notebook import load
 from tests.exchange.exchange_nb import EXAMPLE, FIXTURES, ROOT, graph_of, run_cli
 
@@ -19,7 +21,7 @@ def test_export_whole_pipeline_to_stdout_matches_the_shipped_schema() -> None:
     proc = run_cli("export", str(EXAMPLE))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    jsonschema.validate(data, schema())
+    check_schema(data, "stdout")
     assert data["format"] == "link-ls/pipeline" and data["version"] == 1
     assert [c["name"] for c in data["components"]] == [
         *("load_data", "clean", "split", "features"),
@@ -109,3 +111,9 @@ def test_export_refusals_are_one_line(args: list[str], fragment: str) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("link-ls: error: ") and fragment in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_shipped_schema_is_a_valid_json_schema_and_installed_as_package_data() -> None:
+    validator: Any = importlib.import_module("jsonschema").Draft202012Validator
+    validator.check_schema(schema())
+    assert schema()["properties"]["format"] == {"const": "link-ls/pipeline"}
