@@ -179,7 +179,8 @@ def stage_code(entries: Sequence[StageItem]) -> str:
 
     An entry fails as a whole (reported by key) when any of its files does not
     match its sha256 or does not unpickle. ``cloudpickle`` output is read with
-    plain ``pickle``, as cloudpickle intends.
+    plain ``pickle``, as cloudpickle intends (objects pickled by value still need the
+    ``cloudpickle`` package importable in the kernel, as do the modules they reference).
     """
     flat = [
         (key, [(n, str(p), size, digest) for n, p, size, digest in items], list(deleted))
