@@ -22,7 +22,16 @@ from link_ls.exchange.export import CORE_CANVAS_KEYS
 from link_ls.exchange.files import parse_pipeline
 from link_ls.exchange.graph import topological
 from link_ls.exchange.model import ExchangeComponent, ExchangePipeline
-from link_ls.notebook import Cell, ComponentId, Notebook, NotebookFormat, Parameter, ParentRef
+from link_ls.notebook import (
+    Cell,
+    ComponentId,
+    Notebook,
+    NotebookFormat,
+    Parameter,
+    ParentRef,
+    dumps,
+    loads,
+)
 from link_ls.notebook import resolve_cell as _resolve_cell
 from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata
 
@@ -278,6 +287,25 @@ def apply_import(nb: Notebook, result: ImportResult) -> None:
     if result.parameters_changed:
         nb.set_parameters(result.parameters)
     nb.touch()
+
+
+def check_storable(nb: Notebook, result: ImportResult) -> None:
+    """Refuse to save an import whose components the notebook's own format would lose.
+
+    A jupytext text notebook may drop cell metadata (Link's canvas) on write, which would
+    turn the imported components into plain cells; better to say so than to write that.
+    """
+    if not nb.fmt.is_text:
+        return
+    back = loads(dumps(nb), name="check.py")
+    kept = {c.canvas.id for c in back.cells if c.canvas is not None and c.is_component}
+    lost = [c.name for c in result.components if c.id not in kept]
+    if lost:
+        raise ExchangeError(
+            f"{nb.display_name}: this text notebook would not keep Link's canvas metadata "
+            f"for {', '.join(lost[:5])}{', …' if len(lost) > 5 else ''}; import into an "
+            ".ipynb notebook instead"
+        )
 
 
 def new_notebook(pipe: ExchangePipeline | None = None) -> Notebook:

@@ -97,3 +97,19 @@ def test_missing_file_and_unusable_targets(tmp_path: Path) -> None:
     proc = run_cli("import", str(good), "--into", str(broken))
     assert proc.returncode == 2
     assert broken.read_text() == "{not json"
+
+
+def test_text_notebook_that_would_drop_canvas_metadata_is_refused(tmp_path: Path) -> None:
+    # a jupytext percent file without a metadata filter header cannot keep Link's canvas
+    target = tmp_path / "pipeline.py"
+    target.write_text("# %%\nx = 1\n")
+    before = target.read_bytes()
+    proc = run_cli("import", str(FIXTURES / "children-first.json"), "--into", str(target))
+    if proc.returncode == 0:  # the text format learned to keep cell metadata: fine too
+        from link_ls.notebook import load
+
+        assert sum(c.is_component for c in load(target).cells) == 4
+        return
+    assert proc.returncode == 2
+    _assert_one_line_error(proc.stderr, "would not keep Link's canvas metadata")
+    assert target.read_bytes() == before

@@ -14,6 +14,7 @@ from link_ls.exchange import (
     ImportOptions,
     ImportResult,
     apply_import,
+    check_storable,
     load_pipeline,
     new_notebook,
     plan_import,
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     options = ImportOptions(args.after, args.overwrite_parameters, args.link_existing)
     result = plan_import(nb, pipe, options)
     apply_import(nb, result)
+    check_storable(nb, result)
     save(nb, into)
     if args.format == "json":
         out = result.to_json()
