@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import os
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -140,8 +141,7 @@ class KernelSession:
             return True
 
     def _launch(self) -> None:
-        runtime = Path(jupyter_runtime_dir())
-        runtime.mkdir(parents=True, exist_ok=True)
+        runtime = _runtime_dir()
         tag = f"{connection_tag()}{uuid.uuid4().hex[:12]}"
         km = KernelManager(
             kernel_name=self.kernel_name, kernel_spec_manager=LinkKernelSpecManager()
@@ -366,6 +366,16 @@ class KernelSession:
         if ex.status is ExecStatus.DIED:
             raise KernelDiedError(f"kernel {self.kernel_name!r} died: {ex.evalue}")
         raise KernelTimeoutError(f"kernel helper code stopped: {ex.evalue}")
+
+
+def _runtime_dir() -> Path:
+    """Jupyter's runtime folder, or the temp folder when that cannot be created (read-only home)."""
+    runtime = Path(jupyter_runtime_dir())
+    try:
+        runtime.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path(tempfile.gettempdir())
+    return runtime
 
 
 def _drain(kc: BlockingKernelClient) -> list[dict[str, Any]]:
