@@ -92,7 +92,9 @@ class LinkServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # request errors are already in the response; others go to the log and the user
-        log.error("link-ls: %s: %s", getattr(source, "__name__", source), error)
+        name = getattr(source, "__name__", str(source))
+        level = logging.INFO if name == "FeatureRequestError" else logging.ERROR
+        log.log(level, "link-ls: %s: %s", name, error)
         super().report_server_error(error, source)
 
     def supports(self, path: str) -> bool:
