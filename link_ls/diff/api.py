@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
-from link_ls.history.gitrepo import open_notebook_repo, short_rev
 from link_ls.notebook import Notebook, load, loads
+
+if TYPE_CHECKING:
+    from link_ls.history.gitrepo import NotebookRepo
 
 FORMATS = ("json", "text", "html")
 
@@ -27,6 +29,19 @@ def uri_to_path(uri: str) -> Path:
     if uri.startswith("file:"):
         return Path(unquote(urlparse(uri).path))
     return Path(uri)
+
+
+def _repo(path: str | os.PathLike[str]) -> NotebookRepo:
+    # GitPython is imported only when a revision is asked for: plain file diffs start faster
+    from link_ls.history.gitrepo import open_notebook_repo
+
+    return open_notebook_repo(path)
+
+
+def _short(rev: str) -> str:
+    from link_ls.history.gitrepo import short_rev
+
+    return short_rev(rev)
 
 
 def diff_files(
@@ -45,13 +60,13 @@ def diff_revisions(
     text_b: str | None = None,
 ) -> NotebookDiff:
     """Diff ``path`` at ``rev_a`` against ``rev_b`` (default: the working tree, or ``text_b``)."""
-    nr = open_notebook_repo(path)
+    nr = _repo(path)
     old = nr.load_at(rev_a)
-    old_label = f"{nr.relpath}@{short_rev(rev_a)}"
+    old_label = f"{nr.relpath}@{_short(rev_a)}"
     new: Notebook
     if rev_b is not None:
         new = nr.load_at(rev_b)
-        new_label = f"{nr.relpath}@{short_rev(rev_b)}"
+        new_label = f"{nr.relpath}@{_short(rev_b)}"
     elif text_b is not None:
         new = loads(text_b, name=str(path))
         new_label = f"{nr.relpath} (editor)"
@@ -108,16 +123,16 @@ def _diff_refs(
             return diff_notebooks(old, new, opts, old_label=str(base), new_label=str(path))
         if _is_file_ref(target):
             return diff_files(uri_to_path(base), uri_to_path(target), opts)
-        nr = open_notebook_repo(path)
+        nr = _repo(path)
         new = nr.load_at(target)
         return diff_notebooks(
-            old, new, opts, old_label=str(base), new_label=f"{nr.relpath}@{short_rev(target)}"
+            old, new, opts, old_label=str(base), new_label=f"{nr.relpath}@{_short(target)}"
         )
     if target is not None and _is_file_ref(target):
-        nr = open_notebook_repo(path)
+        nr = _repo(path)
         old = nr.load_at(base)
         new = load(uri_to_path(target))
         return diff_notebooks(
-            old, new, opts, old_label=f"{nr.relpath}@{short_rev(base)}", new_label=str(target)
+            old, new, opts, old_label=f"{nr.relpath}@{_short(base)}", new_label=str(target)
         )
     return diff_revisions(path, base, target, opts, text_b=text)

@@ -141,7 +141,9 @@ def _cell_diff(
     if a.cell_type != b.cell_type:
         meta.append(MetadataChange("cell_type", "changed", a.cell_type, b.cell_type))
     if not options.ignore_metadata:
-        meta.extend(_cell_metadata(_raw_md(old, a.index), _raw_md(new, b.index)))
+        md_a, md_b = _raw_md(old, a.index), _raw_md(new, b.index)
+        if md_a != md_b:
+            meta.extend(_cell_metadata(md_a, md_b))
     if hunks or outputs or meta:
         status = CellStatus.MODIFIED
     elif moved:

@@ -78,6 +78,8 @@ def compare_outputs(
     old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]
 ) -> OutputsChange | None:
     """``None`` when the outputs are the same (up to run-to-run noise)."""
+    if len(old) == len(new) and all(x == y for x, y in zip(old, new, strict=True)):
+        return None  # the common case, without hashing anything
     if [output_digest(o) for o in old] == [output_digest(o) for o in new]:
         return None
     co, cn = channels(old), channels(new)
