@@ -10,7 +10,8 @@ from link_ls.cache.errors import (
 )
 from link_ls.cache.keys import CacheKey, compute_keys, effective_parameters, normalise_source
 from link_ls.cache.model import CacheState, ComponentStatus, EntryManifest
-from link_ls.cache.runner import CacheOptions, PipelineStepCache, make_step_cache
+from link_ls.cache.planner import Disposition
+from link_ls.cache.runner import CacheOptions, PipelineStepCache, make_step_cache, preview_plan
 from link_ls.cache.status import component_statuses, wants_cache
 from link_ls.cache.store import CACHE_DIR_ENV, CacheStore, default_root
 
@@ -25,6 +26,7 @@ __all__ = [
     "CacheState",
     "CacheStore",
     "ComponentStatus",
+    "Disposition",
     "EntryManifest",
     "PipelineStepCache",
     "component_statuses",
@@ -33,5 +35,6 @@ __all__ = [
     "effective_parameters",
     "make_step_cache",
     "normalise_source",
+    "preview_plan",
     "wants_cache",
 ]

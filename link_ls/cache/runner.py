@@ -201,6 +201,30 @@ class PipelineStepCache:
             self.options.on_note(text)
 
 
+def preview_plan(
+    nb: Notebook,
+    plan: RunPlan,
+    store: CacheStore,
+    parameters: Mapping[str, Any] | None = None,
+) -> dict[int, Disposition]:
+    """What a cached run of ``plan`` would do per step, without a kernel (for code lenses).
+
+    The same decision as a run makes at ``prepare``; the run itself may still
+    execute a step whose entry then fails to load.
+    """
+    p = build(nb)
+    keys = compute_keys(nb, p, parameters)
+    steps = [s.index for s in plan.steps]
+    required = set(steps) if plan.mode == "all" or not steps else {steps[-1]}
+    restorable: dict[int, frozenset[str]] = {}
+    if nb.language == "python":
+        for idx in steps:
+            m = store.usable(keys[idx]) if idx in keys else None
+            if m is not None:
+                restorable[idx] = frozenset(m.absent)
+    return decide_steps(p, steps, required, restorable)
+
+
 def make_step_cache(
     nb_path: str | os.PathLike[str], options: CacheOptions | None = None
 ) -> StepCache:

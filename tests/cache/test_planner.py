@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
+from link_ls.cache import CacheStore, preview_plan
 from link_ls.cache.planner import Disposition, decide_steps
+from link_ls.notebook import load
 from link_ls.pipeline import build, plan_all, plan_up_to
+from tests.cache.entries import copy_fixture, fill_store
 from tests.nbmake import code, component, notebook
 
 R, E, S = Disposition.RESTORE, Disposition.EXECUTE, Disposition.SKIP
@@ -104,3 +108,14 @@ def test_a_cell_with_unknown_definitions_is_kept_when_a_name_may_come_from_it() 
     steps = [s.index for s in plan_up_to(p, 2).steps]
     got = decide_steps(p, steps, [2], {1: frozenset()})
     assert got[0] is E and got[1] is R and got[2] is E
+
+
+def test_preview_plan_reads_the_store_like_a_run_would(tmp_path: Path) -> None:
+    nb_path = copy_fixture("diskcache-pipeline.ipynb", tmp_path)
+    nb = load(nb_path)
+    fill_store(nb, CacheStore.for_notebook(nb_path), ["load", "total"])
+    report = next(c.index for c in nb.cells if c.name == "report")
+    got = preview_plan(nb, plan_up_to(build(nb), report), CacheStore.for_notebook(nb_path))
+    names = {nb.cells[i].name: d for i, d in got.items()}
+    # evens is not cached, so it executes and needs data: load is restored
+    assert names == {"load": R, "square": S, "total": R, "evens": E, "report": E}
