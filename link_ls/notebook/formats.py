@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.v4.rwbase import rejoin_lines
 
 from link_ls.errors import NotebookFormatError, NotebookNotFound
 from link_ls.notebook.model import Notebook, NotebookFormat
@@ -73,7 +74,9 @@ def _from_json_text(text: str, name: str) -> Notebook:
             raise NotebookFormatError(f"{name}: cannot upgrade nbformat 3 notebook: {e}") from None
         minor = node.get("nbformat_minor", 5)
     else:
-        node = nbformat.from_dict(data)
+        # multi-line strings are stored as lists of lines; in memory they are one
+        # string (as nbformat.reads gives them) and the writer splits them again
+        node = rejoin_lines(nbformat.from_dict(data))
         node.setdefault("metadata", {})
         for c in node["cells"]:
             c.setdefault("metadata", {})
@@ -151,12 +154,41 @@ def _needed_minor(nb: Notebook) -> int:
     return nb.fmt.nbformat_minor
 
 
+#: cell metadata link-ls owns; always written to the ``# %%`` header of text notebooks
+_LINK_CELL_KEYS = ("canvas", "link_ls")
+
+
+def _keep_link_metadata(node: dict[str, Any]) -> None:
+    """Make jupytext's cell metadata filter keep Link's keys.
+
+    A notebook read from text gets a filter like ``canvas,-all`` (only what its headers
+    held); a component or conflict added later would otherwise vanish on save.
+    """
+    md = node.get("metadata")
+    if not isinstance(md, dict):
+        return
+    jt = md.get("jupytext")
+    if not isinstance(jt, dict) or not isinstance(jt.get("cell_metadata_filter"), str):
+        return
+    entries = [e for e in jt["cell_metadata_filter"].split(",") if e]
+    for key in reversed(_LINK_CELL_KEYS):
+        if key not in entries and f"-{key}" not in entries:
+            entries.insert(0, key)
+    jt = dict(jt)
+    jt["cell_metadata_filter"] = ",".join(entries)
+    md = dict(md)
+    md["jupytext"] = jt
+    node["metadata"] = md
+
+
 def dumps(nb: Notebook) -> str:
     """Serialise in the notebook's own format."""
     if nb.fmt.is_text:
         import jupytext
 
-        out: str = jupytext.writes(nbformat.from_dict(nb.node), fmt=nb.fmt.jupytext_fmt or "py")
+        node = nbformat.from_dict(nb.node)
+        _keep_link_metadata(node)
+        out: str = jupytext.writes(node, fmt=nb.fmt.jupytext_fmt or "py")
         return out
     return _ipynb_text(nb)
 

@@ -167,3 +167,19 @@ def test_ambiguous_reference_lists_candidates() -> None:
     )
     with pytest.raises(CellReferenceError, match=r"ambiguous: #1 \(x\), #2 \(x\)"):
         resolve_cell(nb, "x")
+
+
+def test_text_notebook_keeps_canvas_added_after_reading() -> None:
+    nb = loads("# %%\nx = 1\n\n# %%\ny = x\n", name="flow.py")
+    nb.make_component(0, "load")
+    nb.make_component(1, "use")
+    nb.add_parent(1, 0)
+    again = loads(dumps(nb), name="flow.py")
+    assert [c.name for c in again.cells] == ["load", "use"]
+    assert again.cells[1].canvas is not None
+    assert again.cells[1].canvas.parents[0].name == "load"
+
+
+def test_json_sources_are_strings_in_memory() -> None:
+    nb = loads(notebook_json([code("a = 1\nb = 2")]), name="s.ipynb")
+    assert nb.raw_cells[0]["source"] == "a = 1\nb = 2"
