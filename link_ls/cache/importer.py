@@ -269,5 +269,8 @@ def _write(archive: Path, store: CacheStore, manifest: ArchiveManifest) -> None:
         for comp in manifest.components:
             if not (stage / comp.key / MANIFEST_NAME).is_file():
                 raise ArchiveError(f"{archive}: the archive changed while importing")
-        for comp in manifest.components:
-            store.commit(stage / comp.key, comp.key)
+        try:
+            for comp in manifest.components:
+                store.commit(stage / comp.key, comp.key)
+        except OSError as e:
+            raise CacheError(f"{store.root}: cannot write the cache: {e.strerror or e}") from None

@@ -137,8 +137,9 @@ class PipelineStepCache:
             )
         except CacheError as e:
             # the runner reports a LinkError from here as a warning "<step>: not cached: …"
-            self.notes.append(f"{step.name}: not cached: {e}")
-            raise
+            text = str(e).removeprefix(f"{step.name}: ")
+            self.notes.append(f"{step.name}: not cached: {text}")
+            raise CacheSaveError(text) from None
         if m.usable:
             self.saved.append(step.index)
             return

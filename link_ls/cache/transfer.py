@@ -65,6 +65,25 @@ def save_entry(
     variable files and listing what failed, so later runs know it is unusable
     without trying again.
     """
+    try:
+        return _save(store, session, key, node, name, language, names, deleted, outputs, timeout)
+    except OSError as e:
+        # a full disk, a store folder removed under us: the run goes on, uncached
+        raise CacheSaveError(f"{name}: cannot write to {store.root}: {e.strerror or e}") from None
+
+
+def _save(
+    store: CacheStore,
+    session: SilentSession,
+    key: CacheKey,
+    node: str,
+    name: str,
+    language: str,
+    names: Iterable[str],
+    deleted: Iterable[str],
+    outputs: Sequence[dict[str, Any]],
+    timeout: float | None,
+) -> EntryManifest:
     with store.staging() as stage:
         try:
             stdout = session.run_silent(save_code(sorted(set(names)), stage), timeout)
