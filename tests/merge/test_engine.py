@@ -39,7 +39,7 @@ def names(nbk: Notebook) -> list[str]:
 
 
 def test_edits_to_different_cells_both_land() -> None:
-    ours = edit(BASE, "load", LOAD.replace("100", "200"))
+    ours = edit(BASE, "load", LOAD.replace("[:100]", "[:200]"))
     theirs = edit(BASE, "eval", "print('score', score)")
     r = merge_notebooks(nb(BASE), nb(ours), nb(theirs))
     assert r.clean
@@ -49,12 +49,12 @@ def test_edits_to_different_cells_both_land() -> None:
 
 
 def test_edits_to_different_lines_of_one_cell_merge_line_by_line() -> None:
-    ours = edit(BASE, "load", LOAD.replace("import json", "import json  # stdlib"))
-    theirs = edit(BASE, "load", LOAD.replace("100", "500"))
+    ours = edit(BASE, "load", LOAD.replace("list(range", "list(  # ints\n    range"))
+    theirs = edit(BASE, "load", LOAD.replace("[:100]", "[:500]"))
     r = merge_notebooks(nb(BASE), nb(ours), nb(theirs))
     assert r.clean
     assert source(r.notebook, "load") == (
-        "import json  # stdlib\nrows = json.load(open('data.json'))\nrows = rows[:500]"
+        "rows = list(  # ints\n    range(1000))\nrows = [r * 2 for r in rows]\nrows = rows[:500]"
     )
     assert r.stats.merged == 1
 
