@@ -1,0 +1,273 @@
+// Palette and notebook-toolbar commands: each asks what it needs, calls one server command
+// and shows the answer. No pipeline logic here: the server does the work.
+import * as path from "path";
+import * as vscode from "vscode";
+import { graphHtml, showHtml } from "./graph";
+import { applyNotebookEdits } from "./notebookEdits";
+import { GraphResult, isObject, notebookEditsOf } from "./protocol";
+import { Server, errorText } from "./server";
+
+interface Target {
+  uri: string;
+  file: vscode.Uri;
+  label: string;
+}
+
+export class Commands {
+  constructor(private readonly server: Server) {}
+
+  register(): vscode.Disposable[] {
+    const table: [string, () => Promise<void>][] = [
+      ["link-ls.showGraph", () => this.showGraph()],
+      ["link-ls.diffRevision", () => this.diffRevision()],
+      ["link-ls.history", () => this.history()],
+      ["link-ls.merge", () => this.merge()],
+      ["link-ls.resolve", () => this.resolve()],
+      ["link-ls.exportPipeline", () => this.exportPipeline()],
+      ["link-ls.importPipeline", () => this.importPipeline()],
+      ["link-ls.cacheExport", () => this.cacheExport()],
+      ["link-ls.cacheImport", () => this.cacheImport()],
+      ["link-ls.restartKernel", () => this.simple("link.restartKernel", "kernel restarted")],
+    ];
+    return table.map(([id, fn]) =>
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await fn();
+        } catch (e) {
+          void vscode.window.showErrorMessage(`link-ls: ${errorText(e)}`);
+        }
+      }),
+    );
+  }
+
+  /** The notebook the command is about: the active notebook, else the active text file. */
+  private target(): Target {
+    const nb = vscode.window.activeNotebookEditor?.notebook;
+    const file = nb?.uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (file === undefined) {
+      throw new Error("open a notebook first");
+    }
+    return { uri: this.server.uri(file), file, label: path.basename(file.fsPath) };
+  }
+
+  /** Call a server command and apply the notebook edits it answers with. */
+  private async call(command: string, arg: Record<string, unknown>): Promise<unknown> {
+    const res = await this.server.call(command, arg);
+    const edits = notebookEditsOf(res);
+    if (edits.length > 0) {
+      await applyNotebookEdits(edits, command);
+    }
+    return res;
+  }
+
+  private async simple(command: string, done: string): Promise<void> {
+    const t = this.target();
+    const res = await this.call(command, { uri: t.uri });
+    const msg = isObject(res) && typeof res.message === "string" ? res.message : done;
+    void vscode.window.showInformationMessage(`link-ls: ${msg}`);
+  }
+
+  private async showGraph(): Promise<void> {
+    const t = this.target();
+    const g = (await this.call("link.graph", { uri: t.uri })) as GraphResult;
+    showHtml("link-ls.graph", `Pipeline: ${t.label}`, graphHtml(t.label, g));
+  }
+
+  private async diffRevision(rev?: string, rev2?: string): Promise<void> {
+    const t = this.target();
+    const from =
+      rev ??
+      (await vscode.window.showInputBox({
+        title: `Diff ${t.label} with a git revision`,
+        prompt: "A git revision (commit, branch, tag, HEAD~1); compared with the notebook as it is now",
+        value: "HEAD",
+      }));
+    if (!from) {
+      return;
+    }
+    const revs = rev2 !== undefined ? [from, rev2] : [from];
+    const res = await this.call("link.diff", { uri: t.uri, rev: revs, format: "html" });
+    await showDiff(`${t.label} ${revs.join("..")}`, res);
+  }
+
+  private async history(): Promise<void> {
+    const t = this.target();
+    const res = await this.call("link.history", { uri: t.uri, maxCount: 100 });
+    const commits = commitsOf(res);
+    if (commits.length === 0) {
+      void vscode.window.showInformationMessage(`link-ls: no commits touch ${t.label}`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      commits.map((c) => ({
+        label: c.summary,
+        description: c.rev.slice(0, 10),
+        detail: [c.author, c.date, c.stat].filter(Boolean).join(" · "),
+        rev: c.rev,
+      })),
+      { title: `History of ${t.label}`, matchOnDescription: true, matchOnDetail: true },
+    );
+    if (pick !== undefined) {
+      await this.diffRevision(`${pick.rev}~1`, pick.rev);
+    }
+  }
+
+  private async merge(): Promise<void> {
+    const t = this.target();
+    const ask = async (what: string): Promise<vscode.Uri | undefined> =>
+      (
+        await vscode.window.showOpenDialog({
+          title: `Merge into ${t.label}: choose ${what}`,
+          filters: { Notebooks: ["ipynb"] },
+          canSelectMany: false,
+        })
+      )?.[0];
+    const base = await ask("the common ancestor (base)");
+    const theirs = base && (await ask("their version"));
+    if (base === undefined || theirs === undefined) {
+      return;
+    }
+    const res = await this.call("link.merge", {
+      uri: t.uri,
+      base: base.fsPath,
+      theirs: theirs.fsPath,
+    });
+    report("merge", res);
+  }
+
+  private async resolve(): Promise<void> {
+    const t = this.target();
+    report("resolve", await this.call("link.resolve", { uri: t.uri }));
+  }
+
+  private async exportPipeline(): Promise<void> {
+    const t = this.target();
+    const format = await vscode.window.showQuickPick(
+      [
+        { label: "link-ls", description: "link-ls's own pipeline JSON" },
+        { label: "link", description: "MakinaRocks Link's export list" },
+      ],
+      { title: "Export format" },
+    );
+    if (format === undefined) {
+      return;
+    }
+    const out = await vscode.window.showSaveDialog({
+      title: `Export the pipeline of ${t.label}`,
+      defaultUri: sibling(t.file, ".pipeline.json"),
+      filters: { "Pipeline JSON": ["json"] },
+    });
+    if (out === undefined) {
+      return;
+    }
+    const res = await this.call("link.export", {
+      uri: t.uri,
+      format: format.label,
+      output: out.fsPath,
+    });
+    report(`exported to ${out.fsPath}`, res);
+  }
+
+  private async importPipeline(): Promise<void> {
+    const t = this.target();
+    const file = (
+      await vscode.window.showOpenDialog({
+        title: `Import a pipeline into ${t.label}`,
+        filters: { "Pipeline JSON": ["json"] },
+      })
+    )?.[0];
+    if (file !== undefined) {
+      report("import", await this.call("link.import", { uri: t.uri, file: file.fsPath }));
+    }
+  }
+
+  private async cacheExport(): Promise<void> {
+    const t = this.target();
+    const out = await vscode.window.showSaveDialog({
+      title: `Export the cache of ${t.label}`,
+      defaultUri: sibling(t.file, ".cache.tar.gz"),
+      filters: { "Cache archive": ["gz"] },
+    });
+    if (out !== undefined) {
+      const res = await this.call("link.cache.export", { uri: t.uri, output: out.fsPath });
+      report(`cache exported to ${out.fsPath}`, res);
+    }
+  }
+
+  private async cacheImport(): Promise<void> {
+    const t = this.target();
+    const file = (
+      await vscode.window.showOpenDialog({
+        title: `Import a cache archive for ${t.label}`,
+        filters: { "Cache archive": ["gz"] },
+      })
+    )?.[0];
+    if (file !== undefined) {
+      const res = await this.call("link.cache.import", { uri: t.uri, archive: file.fsPath });
+      report("cache import", res);
+    }
+  }
+}
+
+function sibling(file: vscode.Uri, suffix: string): vscode.Uri {
+  const base = path.basename(file.fsPath).replace(/\.[^.]+$/, "");
+  return vscode.Uri.file(path.join(path.dirname(file.fsPath), base + suffix));
+}
+
+/** One information line from a command result: its message or summary, else `what`. */
+function report(what: string, res: unknown): void {
+  const msg =
+    isObject(res) && typeof res.message === "string"
+      ? res.message
+      : isObject(res) && typeof res.summary === "string"
+        ? res.summary
+        : what;
+  void vscode.window.showInformationMessage(`link-ls: ${msg}`);
+}
+
+interface Commit {
+  rev: string;
+  summary: string;
+  author: string;
+  date: string;
+  stat: string;
+}
+
+function str(o: Record<string, unknown>, ...keys: string[]): string {
+  for (const k of keys) {
+    if (typeof o[k] === "string" || typeof o[k] === "number") {
+      return String(o[k]);
+    }
+  }
+  return "";
+}
+
+function commitsOf(res: unknown): Commit[] {
+  const list = Array.isArray(res)
+    ? res
+    : isObject(res)
+      ? (res.commits ?? res.entries ?? res.history)
+      : undefined;
+  if (!Array.isArray(list)) {
+    return [];
+  }
+  return list.filter(isObject).map((c) => ({
+    rev: str(c, "rev", "sha", "hexsha", "commit"),
+    summary: str(c, "summary", "subject", "message"),
+    author: str(c, "author"),
+    date: str(c, "date", "authoredDate", "time"),
+    stat: str(c, "stat", "changes"),
+  }));
+}
+
+/** Show a link.diff answer: its HTML in a webview, else its text in an editor. */
+async function showDiff(title: string, res: unknown): Promise<void> {
+  if (isObject(res) && typeof res.html === "string") {
+    showHtml("link-ls.diff", `Diff ${title}`, res.html);
+    return;
+  }
+  const text =
+    isObject(res) && typeof res.text === "string" ? res.text : JSON.stringify(res, null, 2);
+  const doc = await vscode.workspace.openTextDocument({ content: text, language: "diff" });
+  await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
+}

@@ -1,0 +1,67 @@
+// Entry point: start the link-ls server, the pipeline kernel and the commands.
+import * as vscode from "vscode";
+import { Middleware } from "vscode-languageclient/node";
+import { Commands } from "./commands";
+import { PipelineKernel, RunArgs } from "./kernel";
+import { APPLY_NOTEBOOK_EDIT, applyNotebookEdits } from "./notebookEdits";
+import { isCellEdit, isObject, notebookEditsOf } from "./protocol";
+import { Server, errorText } from "./server";
+import { SECTION } from "./settings";
+
+let server: Server | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("link-ls");
+  // the middleware needs the kernel, the kernel needs the server that holds the middleware
+  const ref: { kernel?: PipelineKernel } = {};
+
+  const middleware: Middleware = {
+    // Server commands run from code lenses and code actions pass through here: link.run
+    // on a notebook becomes cell executions of the pipeline kernel (outputs in the cells);
+    // notebook edits in any command's answer are applied.
+    executeCommand: async (command, args, next) => {
+      const arg: unknown = args[0];
+      if (command === "link.run" && ref.kernel && isObject(arg) && typeof arg.uri === "string") {
+        const handled = await ref.kernel.runFromCommand(arg as RunArgs);
+        if (handled !== undefined) {
+          return handled.result;
+        }
+      }
+      const res: unknown = await next(command, args);
+      const edits = notebookEditsOf(res);
+      if (edits.length > 0) {
+        await applyNotebookEdits(edits, command);
+      }
+      return res;
+    },
+  };
+
+  server = new Server(output, middleware);
+  const kernel = new PipelineKernel(server, context.extension.id);
+  ref.kernel = kernel;
+  context.subscriptions.push(
+    output,
+    server,
+    kernel,
+    vscode.commands.registerCommand(APPLY_NOTEBOOK_EDIT, async (...edits: unknown[]) => {
+      try {
+        await applyNotebookEdits(edits.filter(isCellEdit), "link-ls edit");
+      } catch (e) {
+        void vscode.window.showErrorMessage(`link-ls: ${errorText(e)}`);
+      }
+    }),
+    vscode.commands.registerCommand("link-ls.restartServer", () => server?.restart()),
+    ...new Commands(server).register(),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.server`)) {
+        void server?.restart();
+      }
+    }),
+  );
+  await server.start();
+}
+
+export function deactivate(): void {
+  server?.dispose();
+  server = undefined;
+}
