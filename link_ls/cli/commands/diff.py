@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from link_ls.cli.common import add_format, console, emit, emit_json
-from link_ls.diff.api import diff_files, diff_revisions
-from link_ls.diff.model import DiffOptions, NotebookDiff
-from link_ls.diff.render_json import diff_to_json
-from link_ls.diff.render_text import render_text, text_lines
 from link_ls.errors import UsageError
+
+if TYPE_CHECKING:
+    from link_ls.diff.model import NotebookDiff
 
 ORDER = 40
 
@@ -52,6 +49,10 @@ def register(sub: Any) -> None:
 
 
 def compute(args: argparse.Namespace) -> NotebookDiff:
+    # core imported here, not at module level: every `link-ls` command imports this module
+    from link_ls.diff.api import diff_files, diff_revisions
+    from link_ls.diff.model import DiffOptions
+
     opts = DiffOptions(ignore_outputs=args.ignore_outputs, ignore_metadata=args.ignore_metadata)
     revs: list[str] = args.rev
     if revs:
@@ -66,6 +67,11 @@ def compute(args: argparse.Namespace) -> NotebookDiff:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from link_ls.diff.render_json import diff_to_json
+    from link_ls.diff.render_text import render_text, text_lines
+
     d = compute(args)
     if args.format == "json":
         emit_json(diff_to_json(d), args.output)

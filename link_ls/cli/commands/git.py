@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from link_ls.cli.common import console, err_console
-from link_ls.gitint import InstallReport, install, uninstall
+
+if TYPE_CHECKING:
+    from link_ls.gitint import InstallReport
 
 ORDER = 90
 
@@ -48,12 +50,16 @@ def _print(report: InstallReport, verb: str) -> None:
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from link_ls.gitint import install  # GitPython only when this command runs
+
     report = install(Path.cwd(), global_=args.global_, force=args.force)
     _print(report, "wrote")
     return 0
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
+    from link_ls.gitint import uninstall
+
     report = uninstall(Path.cwd(), global_=args.global_)
     _print(report, "removed")
     return 0

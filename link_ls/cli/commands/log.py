@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from link_ls.cli.common import add_format, console, emit, emit_json
 from link_ls.errors import UsageError
-from link_ls.history.api import FORMAT, VERSION, entry_json
-from link_ls.history.log import HistoryEntry, notebook_history
+
+if TYPE_CHECKING:
+    from link_ls.history.log import HistoryEntry
 
 ORDER = 42
 
@@ -42,6 +41,12 @@ def _lines(entries: list[HistoryEntry]) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # GitPython and the diff core are imported only when `log` runs
+    from rich.text import Text
+
+    from link_ls.history.api import FORMAT, VERSION, entry_json
+    from link_ls.history.log import notebook_history
+
     if args.max_count is not None and args.max_count < 1:
         raise UsageError("-n must be at least 1")
     entries = notebook_history(args.path, args.max_count)

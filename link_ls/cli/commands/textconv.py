@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from link_ls.diff.textform import notebook_text
 from link_ls.errors import LinkError
 from link_ls.notebook import load
 
@@ -29,6 +28,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from link_ls.diff.textform import notebook_text
+
     try:
         text = notebook_text(load(args.path), outputs=not args.no_outputs)
     except LinkError:
