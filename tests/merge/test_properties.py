@@ -9,13 +9,16 @@ import re
 from typing import Any
 
 import nbformat
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from link_ls.merge import merge_notebooks
 from link_ls.notebook import Notebook, dumps
 from tests.merge.nbgen import canvas_id, edges, triplets
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# many examples on a loaded 2-core machine: give each property room beyond the default timeout
+pytestmark = pytest.mark.timeout(1200)
 BLOCK = re.compile(
     r"<<<<<<< ours\n(.*?)\|\|\|\|\|\|\| base\n(.*?)=======\n(.*?)>>>>>>> theirs", re.DOTALL
 )
