@@ -18,8 +18,20 @@ from link_ls.cli import commands
 from link_ls.cli.common import err_console
 from link_ls.errors import LinkError
 
+#: subcommands whose module name differs from the command
+_MODULE_OF = {"import": "importing", "merge-driver": "merge_driver"}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def _requested_module(argv: Sequence[str]) -> str | None:
+    """The one command module ``argv`` asks for, so only it is imported (fast start)."""
+    for arg in argv:
+        if arg.startswith("-"):
+            return None  # a global option (--help, --version) wants every command listed
+        return _MODULE_OF.get(arg, arg.replace("-", "_"))
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="link-ls",
         description="Jupyter notebooks as pipelines: check, graph, run, cache, diff, merge, "
@@ -27,9 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"link-ls {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    names = [info.name for info in pkgutil.iter_modules(commands.__path__)]
+    wanted = _requested_module(argv) if argv is not None else None
+    if wanted in names:
+        names = [wanted]
     mods = []
-    for info in pkgutil.iter_modules(commands.__path__):
-        mod = importlib.import_module(f"link_ls.cli.commands.{info.name}")
+    for name in names:
+        mod = importlib.import_module(f"link_ls.cli.commands.{name}")
         if hasattr(mod, "register"):
             mods.append(mod)
     mods.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
@@ -39,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        print(f"link-ls {__version__}")
+        return 0
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

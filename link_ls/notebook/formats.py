@@ -14,9 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbformat.v4.rwbase import rejoin_lines
-
 from link_ls.errors import NotebookFormatError, NotebookNotFound
 from link_ls.notebook.model import Notebook, NotebookFormat
 
@@ -58,6 +55,11 @@ def _check_structure(data: Any, name: str) -> None:
 
 
 def _from_json_text(text: str, name: str) -> Notebook:
+    # nbformat pulls in jsonschema and friends; import it when a notebook is read, so
+    # `link-ls --help` and the server's initialize stay fast
+    import nbformat
+    from nbformat.v4.rwbase import rejoin_lines
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -139,6 +141,8 @@ def load(path: str | os.PathLike[str]) -> Notebook:
 
 
 def _ipynb_text(nb: Notebook) -> str:
+    import nbformat
+
     node = nb.node
     if node.get("nbformat") == 4:
         node["nbformat_minor"] = max(int(node.get("nbformat_minor", 0)), _needed_minor(nb))
@@ -185,6 +189,7 @@ def dumps(nb: Notebook) -> str:
     """Serialise in the notebook's own format."""
     if nb.fmt.is_text:
         import jupytext
+        import nbformat
 
         node = nbformat.from_dict(nb.node)
         _keep_link_metadata(node)

@@ -146,6 +146,10 @@ def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
             definers_bits[n] = definers_bits.get(n, 0) | p.bit(idx)
     anc = p.ancestor_bits()
     undefined = set(p.undefined)
+    parents_of: dict[int, list[int]] = {}
+    for link in p.links:
+        if link.problem is None and link.parent is not None:
+            parents_of.setdefault(link.child, []).append(link.parent)
     for idx in nodes:
         a = an[idx]
         my_anc = anc[idx]
@@ -192,13 +196,14 @@ def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
                     _first_use(a, name),
                     {"name": name, "definers": [p.node_id(x), p.node_id(y)]},
                 )
-        yield from _unused_parents(p, idx, providers)
+        yield from _unused_parents(p, idx, providers, parents_of.get(idx, []))
 
 
-def _unused_parents(p: Pipeline, idx: int, providers: dict[str, list[int]]) -> Iterator[Diagnostic]:
+def _unused_parents(
+    p: Pipeline, idx: int, providers: dict[str, list[int]], parents: list[int]
+) -> Iterator[Diagnostic]:
     an = p.analyses
     a = an[idx]
-    parents = [link.parent for link in p.links if link.child == idx and link.problem is None]
     anc = p.ancestor_bits()
     for par in parents:
         assert par is not None

@@ -62,24 +62,6 @@ def _cell_md(meta: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
     return dict(meta), False
 
 
-def _reuse_views(new: Notebook, old: Notebook) -> None:
-    """Give ``new`` the old ``Cell`` views of cells that did not change.
-
-    The core rebuilds every view after any change; on a 1000-cell notebook that is
-    most of an edit's cost, and all but one cell are the same raw dict at the same
-    index. (A core API for this would be better: asked for in the server report.)
-    """
-    old_raw = old.raw_cells
-    old_views = old.cells
-    views = []
-    for i, raw in enumerate(new.raw_cells):
-        if i < len(old_raw) and old_raw[i] is raw:
-            views.append(old_views[i])
-        else:
-            views.append(Notebook._view(i, raw))
-    new._cells = tuple(views)
-
-
 class DocumentStore:
     """Every open document by uri, as the latest snapshot; cell uris point to their notebook."""
 
@@ -167,7 +149,7 @@ class DocumentStore:
         path = uri_path(nb_doc.uri)
         nb = Notebook(node, path=Path(path))
         if old is not None and old.notebook is not None:
-            _reuse_views(nb, old.notebook)
+            nb.reuse_views_from(old.notebook)
         mapper = Mapper(
             nb_doc.uri,
             [c["source"] for c in raw_cells],
