@@ -32,9 +32,11 @@ def language_server_spec(python: str | None = None) -> dict[str, Any]:
         "mime_types": ["text/python", "text/x-ipython"],
         "display_name": "link-ls (notebook pipelines: edges, run up to here)",
         "version": SPEC_VERSION,
-        # the server reads the jupyter-lsp virtual document it is sent, and the notebook's
-        # pipeline metadata from the real .ipynb: the .virtual_documents copies are not needed
-        "requires_documents_on_disk": False,
+        # True (jupyter-lsp's default) makes jupyterlab-lsp name a notebook's virtual document
+        # <root>/.virtual_documents/<notebook>.ipynb, which is how the server tells it from the
+        # notebook itself (False would send the Python text under the real .ipynb uri); the
+        # pipeline metadata is still read from the real .ipynb next to it
+        "requires_documents_on_disk": True,
         "env": {"PYTHONUNBUFFERED": "1"},
         "install": {"pip": "pip install link-ls"},
         "troubleshoot": "link-ls must be importable by the Python running jupyter-server: "

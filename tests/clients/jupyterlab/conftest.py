@@ -93,6 +93,10 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
     root = work / "root"
     root.mkdir()
     shutil.copy(FIXTURE, root / FIXTURE.name)
+    # no "get notified about Jupyter news?" prompt over the screenshots
+    notification = work / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     OUTPUT.mkdir(exist_ok=True)
     j = Jupyter(_free_port(), secrets.token_hex(16), root, OUTPUT / "jupyter-server.log")
     env = {

@@ -32,15 +32,18 @@ def test_status_lists_link_ls_without_configuration(jupyter: Jupyter) -> None:
 
 
 def virtual_document(nb_path: Path) -> tuple[str, list[tuple[int, int]]]:
-    """jupyterlab-lsp's text for a notebook and each code cell's (first, last) line."""
+    """jupyterlab-lsp's text for a notebook and each cell's (first, last) line.
+
+    As JupyterLab 4's VirtualDocument builds it (seen in its websocket traffic): one block
+    per cell, the cell's lines plus a newline, blocks joined by two more newlines; a
+    markdown cell goes to a foreign document and leaves an empty block behind.
+    """
     nb = nbformat.read(nb_path, as_version=4)
     blocks, spans, line = [], [], 0
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        # VirtualDocument: each block is the cell's lines + "\n", blocks joined by 2 newlines
-        blocks.append(cell.source + "\n")
-        n = cell.source.count("\n") + 1
+        source = cell.source if cell.cell_type == "code" else ""
+        blocks.append(source + "\n")
+        n = source.count("\n") + 1
         spans.append((line, line + n - 1))
         line += n + 2
     return "\n\n".join(blocks), spans
@@ -139,8 +142,8 @@ async def test_virtual_document_gets_the_edge_diagnostic_on_the_right_cell(
     assert [d["code"] for d in diags] == ["LNK003"], diags
     rng = diags[0]["range"]
     line = rng["start"]["line"]
-    # the read of `unit` in `report`, the fifth code cell (the sixth cell of the notebook)
-    assert spans[4][0] <= line <= spans[4][1]
+    # the read of `unit` in `report`, the sixth cell
+    assert spans[5][0] <= line <= spans[5][1]
     assert lines[line] == 'print(f"total weight: {total} {unit}")'
     assert rng["start"]["character"] == lines[line].index("unit")
     assert rng["end"]["character"] == lines[line].index("unit") + len("unit")

@@ -1,0 +1,71 @@
+"""JupyterLab in headless Chromium shows link-ls's edge diagnostic on the right cell.
+
+The notebook opens in the real JupyterLab front end; jupyterlab-lsp connects to
+link-ls through jupyter-lsp and underlines the read of ``unit`` in the ``report``
+cell. The screenshot (``output/jupyterlab-diagnostic.png``) is kept for a human.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.clients.jupyterlab.conftest import FIXTURE, OUTPUT, Jupyter, missing
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: flags from REAL-CLIENTS.md: no sandbox as root, no GPU, no network chatter
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 240_000
+
+
+def test_notebook_shows_the_diagnostic_on_the_report_cell(jupyter: Jupyter) -> None:
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        missing(f"playwright not installed: {e}")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{jupyter.base}/lab/tree/{FIXTURE.name}?token={jupyter.token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell")
+            marked = page.locator(".jp-Notebook .jp-Cell .cm-lintRange-warning")
+            try:
+                marked.first.wait_for(state="attached")
+            finally:
+                OUTPUT.mkdir(exist_ok=True)
+                page.screenshot(path=str(OUTPUT / "jupyterlab-notebook.png"))
+            assert marked.count() == 1
+            assert marked.first.inner_text() == "unit"
+            # the underline sits in the sixth cell, `report`
+            cells = page.locator(".jp-Notebook > .jp-WindowedPanel-outer .jp-Cell")
+            if cells.count() == 0:
+                cells = page.locator(".jp-Notebook .jp-Cell")
+            index = next(
+                i
+                for i in range(cells.count())
+                if cells.nth(i).locator(".cm-lintRange-warning").count() > 0
+            )
+            assert index == 5
+            assert "total weight" in cells.nth(index).inner_text()
+            # hovering the underline shows the server's message
+            marked.first.hover()
+            tooltip = page.locator(".cm-tooltip-lint, .cm-tooltip-hover, .lsp-tooltip")
+            tooltip.first.wait_for(state="visible", timeout=60_000)
+            page.screenshot(path=str(OUTPUT / "jupyterlab-diagnostic.png"))
+            assert "comes from label" in tooltip.first.inner_text()
+        finally:
+            browser.close()
