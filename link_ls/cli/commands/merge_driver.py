@@ -42,11 +42,14 @@ def run(args: argparse.Namespace) -> int:
         for line in summary(outcome.result, f"link-ls: {name}"):
             _say(line)
         if not outcome.result.clean:
-            _say(f"link-ls: fix them (or `link-ls check {name}` in an editor), then git add")
+            _say(f"link-ls: resolve them (editor quick fixes, or by hand), then: git add {name}")
         return outcome.exit_code
     _say(f"link-ls: {name}: cannot merge cell by cell: {outcome.fallback_reason}")
     if outcome.text_merged:
         _say(f"link-ls: {name}: left git's line-based merge with conflict markers in the file")
     else:
-        _say(f"link-ls: {name}: left our version of the file unchanged")
+        _say(
+            f"link-ls: {name}: left our version of the file unchanged; the others are in "
+            f"the index: git show :1:{name} (base), git show :3:{name} (theirs)"
+        )
     return 1
