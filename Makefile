@@ -20,13 +20,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+DEMO_CACHE := $(VENV)/demo-cache
+
 demo: $(STAMP)
+	rm -rf $(DEMO_CACHE)
 	@echo "== link-ls check: the example pipeline (Link format) and a plain notebook"
 	$(BIN)/link-ls check examples/pipeline.ipynb examples/plain.ipynb
 	@echo "== link-ls graph: declared edges, with what flows along each"
 	$(BIN)/link-ls graph examples/pipeline.ipynb
 	@echo "== link-ls graph --format mermaid: edges inferred for a plain notebook"
 	$(BIN)/link-ls graph examples/plain.ipynb --format mermaid
+	@echo "== link-ls run --to evaluate: evaluate's ancestors run in a real kernel (report does not)"
+	$(BIN)/link-ls run examples/pipeline.ipynb --to evaluate --cache-all --cache-dir $(DEMO_CACHE)
+	@echo "== the same run again: cached components are restored instead of executed"
+	$(BIN)/link-ls run examples/pipeline.ipynb --to evaluate --cache-all --cache-dir $(DEMO_CACHE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check link_ls tests benchmarks examples

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from link_ls.cache import CacheOptions, make_step_cache
 from link_ls.cli.common import console, err_console, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.observer import RunObserver
@@ -65,6 +66,19 @@ def register(sub: Any) -> None:
         help="stop a cell that runs longer than this (default: no limit)",
     )
     p.add_argument("--kernel", metavar="NAME", help="kernelspec name (default: python3)")
+    p.add_argument(
+        "--no-cache", action="store_true", help="neither restore from nor save to the cache"
+    )
+    p.add_argument(
+        "--cache-all",
+        action="store_true",
+        help="cache every component, not only those with Link's diskcache flag",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache store (default: $LINK_LS_CACHE_DIR, else .link_ls/cache/ beside the notebook)",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument(
         "--write", action="store_true", help="write the outputs back into PATH (atomically)"
@@ -220,6 +234,19 @@ def run(args: argparse.Namespace) -> int:
     target = _target(nb, args)
     params = resolve_parameters(nb.parameters, parse_overrides(args.param))
     session = KernelSession(args.kernel, cwd=nb.path.parent if nb.path else None)
+    cache = None
+    if not args.no_cache and nb.path is not None:
+        cache = make_step_cache(
+            nb.path,
+            CacheOptions(
+                cache_dir=args.cache_dir,
+                cache_all=args.cache_all,
+                parameters=parse_overrides(args.param),
+                on_note=lambda text: err_console.print(
+                    f"link-ls: cache: {text}", markup=False, highlight=False
+                ),
+            ),
+        )
     if not plan.steps:
         console.print(f"{escape(args.path)}: nothing to run (no code cells in the plan)")
         return 0
@@ -240,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
                 plan,
                 parameters=params,
                 timeout=args.timeout,
+                cache=cache,
                 observer=printer,
                 cancel=cancel,
             )
@@ -247,6 +275,8 @@ def run(args: argparse.Namespace) -> int:
         restore()
         session.shutdown()
     console.print(_summary(report))
+    for warning in report.warnings:
+        err_console.print(f"link-ls: warning: {warning}", markup=False, highlight=False)
     if target is not None:
         out_nb, out_path = target
         apply_report(out_nb, report)
