@@ -171,3 +171,16 @@ def test_version_and_help() -> None:
 def test_unknown_option_is_usage_error() -> None:
     r = link_ls("check", "--bogus", "x.ipynb")
     assert r.returncode == 2
+
+
+def test_check_reports_merge_conflicts_as_lnk007(tmp_path: Path) -> None:
+    fx = ROOT / "tests" / "fixtures" / "merge" / "edit-same-lines"
+    merged = tmp_path / "merged.ipynb"
+    r = link_ls(
+        "merge", *(str(fx / f"{s}.ipynb") for s in ("base", "ours", "theirs")), "-o", str(merged)
+    )
+    assert r.returncode == 1, r.stderr
+    r = link_ls("check", str(merged))
+    assert r.returncode == 1
+    assert "LNK007" in r.stdout and "unresolved merge conflict" in r.stdout
+    assert "LNK009" not in r.stdout  # the markers are the conflict, not a syntax error
