@@ -85,6 +85,10 @@ end
 --- The `link.run` result in the run split: a header, then each step and its outputs.
 function M.run_report(result)
   result = result or {}
+  if result.executed ~= false and type(result.report) == "table" then
+    -- the run report (docs/run.md) may come nested under `report`
+    result = vim.tbl_extend("keep", result.report, result)
+  end
   local plan = result.plan or {}
   local cells = plan.cells or {}
   local lines = {}
@@ -109,6 +113,10 @@ function M.run_report(result)
   local dur = result.duration and string.format(" in %.1f s", result.duration) or ""
   table.insert(lines, string.format("run %s: %s, %s%s", target, plural(#cells), result.outcome or "done", dur))
   local steps = result.steps or {}
+  if #steps == 0 and type(result.ran) == "table" then
+    -- a result without the full report: at least say which cells ran
+    table.insert(lines, "ran: " .. table.concat(vim.tbl_map(tostring, result.ran), ", "))
+  end
   for i, step in ipairs(steps) do
     table.insert(
       lines,
