@@ -36,7 +36,7 @@ def merge_cases(f: diff_merge.Files, n: int, ids: bool) -> list[diff_merge.Case]
                 n,
                 ids,
                 [*diff_merge.LINK_LS, "merge", b, o, t, "-o", str(out)],
-                [*diff_merge.NBDIME, "merge", b, o, t, "-o", str(peer_out)],
+                [*diff_merge.NBDIME, "merge", b, o, t, "--out", str(peer_out)],
             )
         )
     return rows
