@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from link_ls.merge.values import ABSENT, ValueConflict, merge_value, same
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def ref_id(ref: Any) -> str | None:
@@ -95,10 +96,12 @@ def cycle_cuts(
     A cycle counts as the merge's only if it holds an edge only ours declares and
     one only theirs declares; a cycle one side already had is left for LNK001.
     """
+    import networkx  # late: a notebook without edges never pays for importing it
+
     by_canvas: dict[str, int] = {}
     for key, cid in canvas_ids.items():
         by_canvas.setdefault(cid, key)
-    g: nx.DiGraph[int] = nx.DiGraph()
+    g: nx.DiGraph[int] = networkx.DiGraph()
     g.add_nodes_from(parents)
     for child, refs in parents.items():
         for pid in ids_of(refs):
@@ -106,7 +109,7 @@ def cycle_cuts(
             if p is not None:
                 g.add_edge(p, child)
     cuts: list[CycleCut] = []
-    for scc in nx.strongly_connected_components(g):
+    for scc in networkx.strongly_connected_components(g):
         if len(scc) == 1:
             (only,) = scc
             if not g.has_edge(only, only):
