@@ -24,22 +24,28 @@ from link_ls.notebook.model import NotebookFormat
 
 
 def parse_side(text: str, label: str, *, allow_empty: bool = False) -> tuple[Notebook | None, int]:
-    """A merge input as (notebook, nbformat major); ``(None, 0)`` for an empty base."""
+    """A merge input as (notebook, nbformat major); ``(None, 0)`` for an empty base.
+
+    Strict where the notebook loader is lenient: a merge input must be JSON (a
+    ``.ipynb`` that is not JSON would otherwise be read as a jupytext script).
+    """
     if not text.strip():
         if allow_empty:
             return None, 0
         raise MergeInputError(f"{label}: empty file is not a notebook")
+    if not text.lstrip().startswith("{"):
+        raise MergeInputError(f"{label}: not a notebook (not a JSON object)")
+    name = "merge-input.ipynb"  # the suffix tells the loader it is .ipynb JSON
     try:
+        nb = loads(text, name=name)
+    except LinkError as e:
+        reason = str(e).removeprefix(f"{name}: ")
+        raise MergeInputError(f"{label}: {reason} (truncated, or not a notebook?)") from None
+    # the loader upgrades nbformat 3 in memory; only then is the file's own major needed
+    major = 4
+    if '"worksheets"' in text:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise MergeInputError(
-            f"{label}: not a notebook: invalid JSON at line {e.lineno} column {e.colno} "
-            f"({e.msg}; truncated or not JSON?)"
-        ) from None
-    major = data.get("nbformat") if isinstance(data, dict) else None
-    if not isinstance(major, int):
-        raise MergeInputError(f"{label}: not a notebook (no integer 'nbformat' field)")
-    nb = loads(text, name=label if label.endswith(".ipynb") else f"{label}.ipynb")
+        major = data.get("nbformat", 4) if isinstance(data, dict) else 4
     return nb, major
 
 
@@ -133,13 +139,29 @@ def run_driver(
     *,
     outputs: OutputPolicy = OutputPolicy.CLEAR,
 ) -> DriverOutcome:
-    """git's ``merge.<driver>.driver`` contract: merge into ``ours`` (``%A``) in place."""
+    """git's ``merge.<driver>.driver`` contract: merge into ``ours`` (``%A``) in place.
+
+    On bad input: if ``ours`` is itself a notebook it stays exactly as it is (git
+    keeps the other versions in the index, stages 1 and 3), so a good notebook is
+    never turned into broken JSON by a line merge against a truncated file;
+    otherwise ``ours`` gets git's own line merge, as without a driver.
+    """
     try:
         result = merge_files(base, ours, theirs, outputs=outputs)
     except LinkError as e:
+        if _is_notebook(Path(ours)):
+            return DriverOutcome(None, str(e), False)
         return DriverOutcome(None, str(e), _text_merge(Path(base), Path(ours), Path(theirs)))
     atomic_write_text(Path(ours), dumps(result.notebook))
     return DriverOutcome(result, None, False)
+
+
+def _is_notebook(path: Path) -> bool:
+    try:
+        read_side(path, "ours")
+    except LinkError:
+        return False
+    return True
 
 
 def _text_merge(base: Path, ours: Path, theirs: Path) -> bool:
