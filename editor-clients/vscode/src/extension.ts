@@ -11,7 +11,7 @@ import { SECTION } from "./settings";
 let server: Server | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel("link-ls");
+  const output = vscode.window.createOutputChannel("link-ls", { log: true });
   // the middleware needs the kernel, the kernel needs the server that holds the middleware
   const ref: { kernel?: PipelineKernel } = {};
 

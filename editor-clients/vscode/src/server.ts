@@ -19,7 +19,7 @@ export class Server implements vscode.Disposable {
   private starting: Promise<boolean> | undefined;
 
   constructor(
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     private readonly middleware: Middleware,
   ) {}
 
@@ -33,7 +33,7 @@ export class Server implements vscode.Disposable {
     const launch = serverLaunch();
     const missing = missingServerMessage(launch);
     if (missing !== undefined) {
-      this.output.appendLine(missing);
+      this.output.error(missing);
       void vscode.window.showErrorMessage(missing, "Open Settings").then((pick) => {
         if (pick === "Open Settings") {
           void vscode.commands.executeCommand("workbench.action.openSettings", launch.setting);
@@ -41,7 +41,7 @@ export class Server implements vscode.Disposable {
       });
       return false;
     }
-    this.output.appendLine(`starting ${launch.command} ${launch.args.join(" ")}`);
+    this.output.info(`starting ${launch.command} ${launch.args.join(" ")}`);
     const serverOptions: ServerOptions = {
       command: launch.command,
       args: launch.args,
@@ -62,7 +62,7 @@ export class Server implements vscode.Disposable {
       await client.start();
     } catch (e) {
       const msg = `link-ls: the language server did not start (${launch.command}): ${errorText(e)}`;
-      this.output.appendLine(msg);
+      this.output.error(msg);
       void vscode.window.showErrorMessage(msg);
       return false;
     }
