@@ -18,20 +18,25 @@ vim.o.shortmess = vim.o.shortmess .. "F"
 local jupytext = os.getenv("LINK_LS_JUPYTEXT") or (venv_bin .. "jupytext")
 local group = vim.api.nvim_create_augroup("jupytext_emulation", { clear = true })
 
+local function sibling(path)
+  return vim.fs.dirname(path) .. "/." .. vim.fs.basename(path) .. ".jupytext.py"
+end
+
 vim.api.nvim_create_autocmd("BufReadCmd", {
   group = group,
   pattern = "*.ipynb",
   callback = function(ev)
     local path = vim.fn.fnamemodify(ev.match, ":p")
-    local res = vim.system({ jupytext, "--to", "py:percent", "--output", "-", path }, { text = true }):wait()
+    -- like jupytext.nvim, convert to a file beside the notebook: jupytext finds its config
+    -- (jupytext.toml, e.g. notebook_metadata_filter) from the output's folder
+    local text = sibling(path)
+    local res = vim.system({ jupytext, "--to", "py:percent", "--output", text, path }, { text = true }):wait()
     if res.code ~= 0 then
       vim.notify("jupytext: " .. (res.stderr or ""), vim.log.levels.ERROR)
       return
     end
-    local lines = vim.split(res.stdout, "\n", { plain = true })
-    if lines[#lines] == "" then
-      table.remove(lines)
-    end
+    local lines = vim.fn.readfile(text)
+    os.remove(text)
     vim.api.nvim_buf_set_lines(ev.buf, 0, -1, false, lines)
     vim.bo[ev.buf].modified = false
     vim.bo[ev.buf].filetype = "python"
@@ -43,7 +48,7 @@ vim.api.nvim_create_autocmd("BufWriteCmd", {
   pattern = "*.ipynb",
   callback = function(ev)
     local path = vim.fn.fnamemodify(ev.match, ":p")
-    local tmp = vim.fn.tempname() .. ".py"
+    local tmp = sibling(path)
     vim.fn.writefile(vim.api.nvim_buf_get_lines(ev.buf, 0, -1, false), tmp)
     local res = vim.system({ jupytext, "--from", "py:percent", "--to", "ipynb", "--update", "--output", path, tmp }, { text = true }):wait()
     os.remove(tmp)

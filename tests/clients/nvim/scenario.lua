@@ -52,7 +52,7 @@ local function scenario()
   seen.buffer = {
     name = vim.api.nvim_buf_get_name(buf),
     filetype = vim.bo[buf].filetype,
-    first_lines = vim.api.nvim_buf_get_lines(buf, 0, 20, false),
+    lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false),
   }
   if not step("attach", vim.wait(timeout, function()
     return link.client(buf) ~= nil and link.client(buf).initialized

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import git
-import jupytext
 import nbformat
 import pytest
 
@@ -27,6 +26,8 @@ NVIM = REPO / ".venv" / "bin" / "nvim"
 SERVER = REPO / ".venv" / "bin" / "link-ls"
 JUPYTEXT = REPO / ".venv" / "bin" / "jupytext"
 FIXTURE = HERE / "fixtures" / "missing_edge.ipynb"
+#: the JSON the Neovim scenario wrote, kept after the run (ignored by git)
+OUTPUT = HERE / "output"
 OLD_LINE = 'print("total", total)'
 NEW_LINE = 'print("the total is", total)'
 
@@ -69,7 +70,10 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
         cw.set_value("user", "name", "Test")
         cw.set_value("user", "email", "test@example.com")
     shutil.copy(FIXTURE, nb_path)
-    repo.index.add([nb_path.name])
+    # the recommended setup (README): jupytext keeps Link's notebook metadata (the pipeline
+    # parameters) in the percent text's header, so the server sees `factor` as defined
+    (work / "jupytext.toml").write_text('notebook_metadata_filter = "canvas"\n')
+    repo.index.add([nb_path.name, "jupytext.toml"])
     repo.index.commit("first version")
     # the second commit changes one line of `total`: :LinkDiff HEAD~1 must show it
     nb = nbformat.read(nb_path, as_version=4)
@@ -81,7 +85,17 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
 
     canvases = [c.metadata["canvas"] for c in nb.cells if "canvas" in c.metadata]
     ids = {canvas["name"]: canvas["id"] for canvas in canvases}
-    percent = jupytext.writes(nb, fmt="py:percent").split("\n")
+    # the text the editor shows, converted the way the jupytext.nvim emulation does
+    shown = work / "shown.py"
+    subprocess.run(
+        [str(JUPYTEXT), "--to", "py:percent", "--output", str(shown), str(nb_path)],
+        cwd=work,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    percent = shown.read_text().split("\n")
+    shown.unlink()
     out = work / "seen.json"
     env = {
         **os.environ,
@@ -105,6 +119,9 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
         check=False,
     )
     assert out.exists(), f"nvim wrote nothing (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    # what the editor showed stays for a human to read, as the JupyterLab screenshots do
+    OUTPUT.mkdir(exist_ok=True)
+    shutil.copy(out, OUTPUT / "seen.json")
     seen = json.loads(out.read_text())
     assert "error" not in seen, seen["error"]
     return Session(seen, percent, ids, proc.stderr)
@@ -122,15 +139,19 @@ def test_notebook_opens_as_percent_text_and_server_attaches(session: Session) ->
     buf = session.seen["buffer"]
     assert buf["name"].endswith("missing_edge.ipynb")
     assert buf["filetype"] == "python"
-    assert any(line.startswith("# %%") for line in buf["first_lines"])
+    # exactly jupytext's percent text, Link's parameters in its header
+    shown = session.percent[:-1] if session.percent[-1] == "" else session.percent
+    assert buf["lines"] == shown
+    assert "#   canvas:" in buf["lines"]
     assert _steps(session)["attach"]
     assert session.seen["server"]["name"] == "link_ls"
 
 
 def test_edge_diagnostic_on_the_line_that_reads_the_name(session: Session) -> None:
     assert _steps(session)["diagnostics"]
-    lnk003 = [d for d in session.seen["diagnostics"] if d["code"] == "LNK003"]
-    assert len(lnk003) == 1, session.seen["diagnostics"]
+    # the only diagnostic: the parameter `factor` is known (no LNK004)
+    assert [d["code"] for d in session.seen["diagnostics"]] == ["LNK003"]
+    lnk003 = session.seen["diagnostics"]
     d = lnk003[0]
     line = session.line_of('print(f"total weight: {total} {unit}")')
     assert d["lnum"] == line

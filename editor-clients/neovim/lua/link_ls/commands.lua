@@ -91,7 +91,8 @@ end
 --- :LinkDiff [rev]: the buffer against a git revision, as a diff buffer.
 function M.diff(rev, bufnr)
   rev = (rev and rev ~= "") and rev or link().config.diff_rev
-  M.execute("link.diff", { rev = rev }, function(result)
+  -- no `target`: the server compares with the buffer as it is now, unsaved edits included
+  M.execute("link.diff", { base = rev, format = "text" }, function(result)
     view().diff(result, rev)
   end, bufnr)
 end
@@ -123,6 +124,32 @@ local function summary(command)
   return function(result)
     view().summary(command, result)
   end
+end
+
+--- The LNK007 conflict at the cursor (else the first one in the buffer): link.resolveConflict.
+function M.resolve_conflict(choice, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local here, first
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local data = vim.tbl_get(d, "user_data", "lsp", "data")
+    if d.code == "LNK007" and type(data) == "table" and data.conflict then
+      first = first or data
+      if d.lnum <= row and row <= (d.end_lnum or d.lnum) then
+        here = here or data
+      end
+    end
+  end
+  local data = here or first
+  if not data then
+    view().error("link.resolveConflict", "no merge conflict (LNK007) in this buffer")
+    return
+  end
+  local args = { conflict = data.conflict, choice = choice }
+  if not data.notebookLevel then
+    args.cell = data.cellIndex
+  end
+  M.execute("link.resolveConflict", args, summary("link.resolveConflict"), bufnr)
 end
 
 local function fargs(opts, i)
@@ -159,13 +186,19 @@ M.user_commands = {
     { desc = "link-ls: the notebook's git history" },
   },
   LinkResolve = {
-    -- :LinkResolve [ours|theirs|both|base] [cell]
+    -- :LinkResolve               resolve the notebook's git merge (link.resolve)
+    -- :LinkResolve {choice}      take ours/theirs/both/base for the conflict under the cursor
     function(opts)
-      M.execute("link.resolve", { take = fargs(opts, 1), cell = fargs(opts, 2) }, summary("link.resolve"))
+      local choice = fargs(opts, 1)
+      if not choice then
+        M.execute("link.resolve", {}, summary("link.resolve"))
+      else
+        M.resolve_conflict(choice)
+      end
     end,
     {
-      nargs = "*",
-      desc = "link-ls: resolve merge conflicts [ours|theirs|both|base] [cell]",
+      nargs = "?",
+      desc = "link-ls: resolve a git merge, or [ours|theirs|both|base] for the conflict here",
       complete = function()
         return { "ours", "theirs", "both", "base" }
       end,

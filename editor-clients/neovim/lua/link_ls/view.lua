@@ -193,10 +193,12 @@ function M.history_entries(result)
   for _, e in ipairs(list) do
     if type(e) == "table" then
       table.insert(out, {
-        rev = e.rev or e.commit or e.sha or e.hexsha or e.id,
-        date = e.date or e.time or e.authored or "",
+        rev = e.commit or e.rev or e.sha,
+        short = e.short,
+        date = e.date or "",
         author = e.author or "",
-        summary = e.summary or e.message or e.subject or "",
+        subject = e.message or e.subject or "",
+        summary = e.summary or "",
         raw = e,
       })
     end
@@ -204,15 +206,17 @@ function M.history_entries(result)
   return out
 end
 
+--- `abc1234  2026-11-25  Ann  fix the split  (1 modified)`
 function M.format_history_entry(e)
-  local rev = tostring(e.rev or "?"):sub(1, 10)
-  return string.format("%s  %s  %s  %s", rev, tostring(e.date):sub(1, 10), e.author, e.summary)
+  local rev = e.short or tostring(e.rev or "?"):sub(1, 10)
+  local summary = (e.summary ~= "" and e.summary ~= e.subject) and ("  (" .. e.summary .. ")") or ""
+  return string.format("%s  %s  %s  %s%s", rev, tostring(e.date):sub(1, 10), e.author, e.subject, summary)
 end
 
 --- `link.export` without a file: the pipeline JSON in a scratch buffer.
 function M.exported(result)
-  if type(result) == "table" and result.written then
-    return M.summary("link.export", result)
+  if type(result) == "table" and result.output then
+    return M.summary("link.export", { message = "wrote " .. result.output })
   end
   local body = type(result) == "table" and (result.pipeline or result.document or result) or result
   local text = type(body) == "string" and body or vim.json.encode(body)
