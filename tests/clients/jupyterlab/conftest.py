@@ -1,4 +1,4 @@
-"""A real Jupyter server with jupyter-lsp on loopback, shared by the JupyterLab client tests.
+"""A real Jupyter server with jupyter-lsp on loopback, one per test module of the JupyterLab tests.
 
 Random free port, random token, a temporary root folder holding the fixture notebook,
 and Jupyter's config/data/runtime folders in the temporary folder too, so the user's
@@ -26,7 +26,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "missing_edge.ipynb"
-#: screenshots and the server log stay here after the run (ignored by git)
+#: screenshots and the server logs stay here after the run (ignored by git)
 OUTPUT = HERE / "output"
 START_TIMEOUT = 240.0
 
@@ -82,8 +82,10 @@ def _wait_ready(j: Jupyter, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"jupyter server not ready in {START_TIMEOUT} s: {j.log.read_text()}")
 
 
-@pytest.fixture(scope="package")
-def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
+@pytest.fixture(scope="module")
+def jupyter(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Jupyter]:
     try:
         import jupyter_lsp  # noqa: F401
         import jupyterlab  # noqa: F401
@@ -98,7 +100,7 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     OUTPUT.mkdir(exist_ok=True)
-    j = Jupyter(_free_port(), secrets.token_hex(16), root, OUTPUT / "jupyter-server.log")
+    j = Jupyter(_free_port(), secrets.token_hex(16), root, work / "jupyter-server.log")
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(work / "config"),
@@ -134,3 +136,6 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+        # the server log (link-ls's stderr included) beside the screenshots, one per module
+        module = request.module.__name__.rsplit(".", 1)[-1]
+        shutil.copy(j.log, OUTPUT / f"jupyter-server-{module}.log")
