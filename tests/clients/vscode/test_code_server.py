@@ -206,6 +206,8 @@ def test_lens_diagnostic_run_and_quick_fix(code_server: CodeServer, browser: Bro
     shot("quick-fix-menu")
     fix.first.click()
     poll("LNK003 gone from the Problems panel", lambda: "LNK003" not in problems_text(page))
+    report_lens = page.locator(".codelens-decoration", has_text="parents: evaluate · no children")
+    report_lens.first.wait_for(timeout=WAIT * 1000)
     shot("after-quick-fix")
 
     # the fix is a notebook metadata edit: saving writes the new parent into the file
