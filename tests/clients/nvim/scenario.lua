@@ -111,8 +111,36 @@ local function scenario()
     seen.run_visible = rb ~= nil and vim.fn.bufwinid(rb) ~= -1
   end
 
-  -- the graph in its scratch split
+  -- :LinkRunCell with the cursor in a cell's body: that cell alone, in the same split
+  local load_line
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if line:find("rows = [1, 2, 3, 4]", 1, true) then
+      load_line = i
+    end
+  end
   local n = #seen.notifications
+  if step("run-cell-line-found", load_line ~= nil) then
+    vim.api.nvim_set_current_buf(buf)
+    vim.api.nvim_win_set_cursor(0, { load_line, 0 })
+    local before = table.concat(lines_of("run") or {}, "\n")
+    vim.cmd("LinkRunCell")
+    step("run-cell", vim.wait(timeout, function()
+      local now = table.concat(lines_of("run") or {}, "\n")
+      return now ~= before or has_error_since(n)
+    end, 200))
+    seen.run_cell = lines_of("run")
+  end
+
+  -- :LinkExport without a file: the pipeline JSON in a scratch buffer
+  n = #seen.notifications
+  vim.cmd("LinkExport")
+  step("export", vim.wait(timeout, function()
+    return lines_of("export") ~= nil or has_error_since(n)
+  end, 100))
+  seen.export = lines_of("export")
+
+  -- the graph in its scratch split
+  n = #seen.notifications
   vim.cmd("LinkGraph")
   step("graph", vim.wait(timeout, function()
     return lines_of("graph") ~= nil or has_error_since(n)

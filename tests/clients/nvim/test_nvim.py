@@ -184,6 +184,21 @@ def test_run_up_to_here_from_the_lens_shows_outputs_in_a_split(session: Session)
     assert "report" not in run  # up to `total`: its child does not run
 
 
+def test_run_cell_command_runs_the_cell_under_the_cursor(session: Session) -> None:
+    assert _steps(session)["run-cell"], _errors(session)
+    run = session.seen["run_cell"]
+    assert run[0].startswith("run cell load: 1 cell, ok")
+    assert run[1:] == ["── [1/1] load (#2) executed", "loaded 4 rows"]
+
+
+def test_export_without_a_file_shows_the_pipeline_json(session: Session) -> None:
+    assert _steps(session)["export"], _errors(session)
+    exported = json.loads("\n".join(session.seen["export"]))
+    text = json.dumps(exported)
+    for name in ("load", "label", "scale", "total", "report"):
+        assert f'"{name}"' in text
+
+
 def test_graph_in_a_scratch_split(session: Session) -> None:
     graph = session.seen["graph"]
     assert graph[0] == "pipeline, 5 nodes"

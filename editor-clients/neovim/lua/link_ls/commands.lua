@@ -33,7 +33,11 @@ function M.execute(command, args, on_result, bufnr)
       view().error(command, err.message or tostring(err))
       return
     end
-    on_result(result)
+    -- a result this plugin cannot show is still reported, not lost in a callback
+    local ok, problem = pcall(on_result, result)
+    if not ok then
+      view().error(command, "could not show the result: " .. tostring(problem))
+    end
   end, bufnr)
 end
 

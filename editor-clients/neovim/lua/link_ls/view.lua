@@ -3,6 +3,15 @@
 
 local M = {}
 
+--- JSON null arrives as vim.NIL (truthy): treat it as absent.
+local function present(v)
+  if v == nil or v == vim.NIL then
+    return nil
+  end
+  return v
+end
+M.present = present
+
 --- Show `lines` in the scratch buffer `link-ls://<name>`, in a split if it is not visible.
 --- The cursor stays where it was, as with the quickfix preview.
 --- @param name string
@@ -92,7 +101,7 @@ function M.run_report(result)
   local plan = result.plan or {}
   local cells = plan.cells or {}
   local lines = {}
-  local target_name = plan.target
+  local target_name = present(plan.target)
   for _, c in ipairs(cells) do
     if c.id == plan.target then
       target_name = c.name
@@ -124,7 +133,7 @@ function M.run_report(result)
     )
     vim.list_extend(lines, M.output_lines(step.outputs))
   end
-  if result.failed and result.failed ~= vim.NIL then
+  if present(result.failed) then
     table.insert(lines, "link-ls: failed at " .. (result.failed.name or "?") .. " (#" .. (result.failed.index or "?") .. ")")
   end
   for _, w in ipairs(result.warnings or {}) do
@@ -213,13 +222,19 @@ function M.format_history_entry(e)
   return string.format("%s  %s  %s  %s%s", rev, tostring(e.date):sub(1, 10), e.author, e.subject, summary)
 end
 
+--- Indented JSON where this Neovim's encoder can indent (0.12), else one line.
+function M.pretty_json(value)
+  local ok, text = pcall(vim.json.encode, value, { indent = "  " })
+  return ok and text or vim.json.encode(value)
+end
+
 --- `link.export` without a file: the pipeline JSON in a scratch buffer.
 function M.exported(result)
-  if type(result) == "table" and result.output then
-    return M.summary("link.export", { message = "wrote " .. result.output })
+  if type(result) == "table" and present(result.output) then
+    return M.summary("link.export", { message = "wrote " .. tostring(result.output) })
   end
-  local body = type(result) == "table" and (result.pipeline or result.document or result) or result
-  local text = type(body) == "string" and body or vim.json.encode(body)
+  local body = type(result) == "table" and (present(result.pipeline) or result) or result
+  local text = type(body) == "string" and body or M.pretty_json(body)
   return M.scratch("export", split_lines(text), "json")
 end
 
@@ -227,11 +242,11 @@ end
 function M.summary(command, result)
   local msg
   if type(result) == "table" then
-    msg = result.message or result.summary
+    msg = present(result.message) or present(result.summary)
     if not msg then
       local parts = {}
       for _, k in ipairs({ "changed", "applied", "written", "cells", "entries", "imported", "path", "output" }) do
-        if result[k] ~= nil and result[k] ~= vim.NIL then
+        if present(result[k]) ~= nil then
           local v = result[k]
           table.insert(parts, k .. "=" .. (type(v) == "table" and vim.json.encode(v) or tostring(v)))
         end
