@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.clients.jupyterlab.conftest import FIXTURE, OUTPUT, Jupyter, missing
+
+#: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
+pytestmark = pytest.mark.timeout(900)
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: flags from REAL-CLIENTS.md: no sandbox as root, no GPU, no network chatter

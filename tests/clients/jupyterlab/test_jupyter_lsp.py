@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.clients.jupyterlab.conftest import FIXTURE, Jupyter
+
+#: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
+pytestmark = pytest.mark.timeout(900)
 
 TIMEOUT = 120.0
 

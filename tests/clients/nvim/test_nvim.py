@@ -20,6 +20,9 @@ import git
 import nbformat
 import pytest
 
+#: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
+pytestmark = pytest.mark.timeout(900)
+
 REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 NVIM = REPO / ".venv" / "bin" / "nvim"

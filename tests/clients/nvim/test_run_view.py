@@ -19,6 +19,9 @@ from link_ls.kernel import KernelSession, run_plan
 from link_ls.notebook import load, resolve_cell
 from link_ls.pipeline import build, plan_up_to
 
+#: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
+pytestmark = pytest.mark.timeout(900)
+
 REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 NVIM = REPO / ".venv" / "bin" / "nvim"
