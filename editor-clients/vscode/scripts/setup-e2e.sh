@@ -13,7 +13,8 @@ NODE_VERSION=24.21.0
 CACHE="${LINK_LS_E2E_CACHE:-$HOME/.cache/link-ls/vscode-e2e}"
 APT_PACKAGES="libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev chromium"
 
-log() { echo "vscode-e2e: $*"; }
+START=$(date +%s)
+log() { echo "vscode-e2e: [$(($(date +%s) - START)) s] $*"; }
 mkdir -p "$CACHE"
 rm -f "$CACHE/e2e.env"
 

@@ -3,7 +3,7 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { graphHtml, showHtml } from "./graph";
-import { applyNotebookEdits } from "./notebookEdits";
+import { applyImport, applyNotebookEdits, isImportEdit } from "./notebookEdits";
 import { GraphResult, isObject, notebookEditsOf } from "./protocol";
 import { Server, errorText } from "./server";
 
@@ -85,14 +85,17 @@ export class Commands {
     if (!from) {
       return;
     }
-    const revs = rev2 !== undefined ? [from, rev2] : [from];
-    const res = await this.call("link.diff", { uri: t.uri, rev: revs, format: "html" });
-    await showDiff(`${t.label} ${revs.join("..")}`, res);
+    const arg: Record<string, unknown> = { uri: t.uri, base: from, format: "html" };
+    if (rev2 !== undefined) {
+      arg.target = rev2;
+    }
+    const res = await this.call("link.diff", arg);
+    await showDiff(`${t.label} ${from}..${rev2 ?? "now"}`, res);
   }
 
   private async history(): Promise<void> {
     const t = this.target();
-    const res = await this.call("link.history", { uri: t.uri, maxCount: 100 });
+    const res = await this.call("link.history", { uri: t.uri, limit: 100 });
     const commits = commitsOf(res);
     if (commits.length === 0) {
       void vscode.window.showInformationMessage(`link-ls: no commits touch ${t.label}`);
@@ -104,12 +107,18 @@ export class Commands {
         description: c.rev.slice(0, 10),
         detail: [c.author, c.date, c.stat].filter(Boolean).join(" · "),
         rev: c.rev,
+        parent: c.parent,
       })),
       { title: `History of ${t.label}`, matchOnDescription: true, matchOnDetail: true },
     );
-    if (pick !== undefined) {
-      await this.diffRevision(`${pick.rev}~1`, pick.rev);
+    if (pick === undefined) {
+      return;
     }
+    if (pick.parent === "") {
+      void vscode.window.showInformationMessage(`link-ls: ${pick.rev.slice(0, 10)} added ${t.label}`);
+      return;
+    }
+    await this.diffRevision(pick.parent, pick.rev);
   }
 
   private async merge(): Promise<void> {
@@ -117,22 +126,36 @@ export class Commands {
     const ask = async (what: string): Promise<vscode.Uri | undefined> =>
       (
         await vscode.window.showOpenDialog({
-          title: `Merge into ${t.label}: choose ${what}`,
+          title: `Merge with ${t.label} (ours): choose ${what}`,
           filters: { Notebooks: ["ipynb"] },
           canSelectMany: false,
         })
       )?.[0];
     const base = await ask("the common ancestor (base)");
     const theirs = base && (await ask("their version"));
-    if (base === undefined || theirs === undefined) {
+    const output =
+      theirs &&
+      (await vscode.window.showSaveDialog({
+        title: "Write the merged notebook to",
+        defaultUri: sibling(t.file, ".merged.ipynb"),
+        filters: { Notebooks: ["ipynb"] },
+      }));
+    if (base === undefined || theirs === undefined || output === undefined) {
       return;
     }
     const res = await this.call("link.merge", {
-      uri: t.uri,
       base: base.fsPath,
+      ours: t.file.fsPath,
       theirs: theirs.fsPath,
+      output: output.fsPath,
     });
-    report("merge", res);
+    const conflicts =
+      isObject(res) && Array.isArray(res.conflicts) ? res.conflicts.length : undefined;
+    await vscode.commands.executeCommand("vscode.openWith", output, "jupyter-notebook");
+    report(
+      conflicts ? `merged with ${conflicts} conflict(s) to resolve` : "merged cleanly",
+      undefined,
+    );
   }
 
   private async resolve(): Promise<void> {
@@ -176,8 +199,15 @@ export class Commands {
         filters: { "Pipeline JSON": ["json"] },
       })
     )?.[0];
-    if (file !== undefined) {
-      report("import", await this.call("link.import", { uri: t.uri, file: file.fsPath }));
+    if (file === undefined) {
+      return;
+    }
+    const res = await this.call("link.import", { uri: t.uri, file: file.fsPath });
+    const nb = vscode.window.activeNotebookEditor?.notebook;
+    if (nb !== undefined && isImportEdit(res) && (await applyImport(nb, res))) {
+      report(`imported ${res.cells.length} cell(s)`, undefined);
+    } else {
+      report("import", res);
     }
   }
 
@@ -227,6 +257,7 @@ function report(what: string, res: unknown): void {
 
 interface Commit {
   rev: string;
+  parent: string;
   summary: string;
   author: string;
   date: string;
@@ -252,11 +283,12 @@ function commitsOf(res: unknown): Commit[] {
     return [];
   }
   return list.filter(isObject).map((c) => ({
-    rev: str(c, "rev", "sha", "hexsha", "commit"),
-    summary: str(c, "summary", "subject", "message"),
+    rev: str(c, "commit", "rev", "sha"),
+    parent: Array.isArray(c.parents) && typeof c.parents[0] === "string" ? c.parents[0] : "",
+    summary: str(c, "message", "subject"),
     author: str(c, "author"),
-    date: str(c, "date", "authoredDate", "time"),
-    stat: str(c, "stat", "changes"),
+    date: str(c, "date"),
+    stat: str(c, "summary"),
   }));
 }
 

@@ -28,6 +28,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }
       }
       const res: unknown = await next(command, args);
+      if (command === "link.run" && isObject(res) && typeof res.outcome === "string") {
+        // a text notebook (jupytext .py): no cells to show outputs in, so a summary line
+        const msg = typeof res.message === "string" && res.message ? `: ${res.message}` : "";
+        void vscode.window.showInformationMessage(`link-ls: run ${res.outcome}${msg}`);
+      }
       const edits = notebookEditsOf(res);
       if (edits.length > 0) {
         await applyNotebookEdits(edits, command);

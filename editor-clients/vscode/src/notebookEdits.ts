@@ -1,6 +1,6 @@
 // Applying the server's notebook cell metadata edits as one undoable WorkspaceEdit.
 import * as vscode from "vscode";
-import { NotebookCellEdit } from "./protocol";
+import { NotebookCellEdit, isObject } from "./protocol";
 
 /** The command the server names in code actions for notebook documents (server: edits.py). */
 export const APPLY_NOTEBOOK_EDIT = "link.applyNotebookEdit";
@@ -43,4 +43,59 @@ export async function applyNotebookEdits(
     void vscode.window.showErrorMessage(`link-ls: could not apply "${label}" to the notebook`);
   }
   return ok;
+}
+
+/** `link.import`'s answer for an open notebook: cells to insert, maybe new parameters. */
+export interface ImportEdit {
+  insertAt: number;
+  cells: Record<string, unknown>[];
+  parameters: unknown[];
+  parametersChanged: boolean;
+}
+
+export function isImportEdit(res: unknown): res is ImportEdit {
+  return (
+    isObject(res) &&
+    typeof res.insertAt === "number" &&
+    Array.isArray(res.cells) &&
+    res.cells.every(isObject) &&
+    res.written !== true
+  );
+}
+
+function source(value: unknown): string {
+  return Array.isArray(value) ? value.map(String).join("") : typeof value === "string" ? value : "";
+}
+
+/** An nbformat cell as VS Code cell data, metadata in the ipynb serializer's shape. */
+function cellData(cell: Record<string, unknown>): vscode.NotebookCellData {
+  const code = cell.cell_type === "code";
+  const data = new vscode.NotebookCellData(
+    code ? vscode.NotebookCellKind.Code : vscode.NotebookCellKind.Markup,
+    source(cell.source),
+    code ? "python" : "markdown",
+  );
+  const metadata: Record<string, unknown> = { metadata: cell.metadata ?? {} };
+  if (typeof cell.id === "string") {
+    metadata.id = cell.id;
+  }
+  data.metadata = metadata;
+  return data;
+}
+
+/** Insert imported cells (and set the parameters) as one undoable edit. */
+export async function applyImport(nb: vscode.NotebookDocument, imp: ImportEdit): Promise<boolean> {
+  const edits = [vscode.NotebookEdit.insertCells(imp.insertAt, imp.cells.map(cellData))];
+  if (imp.parametersChanged) {
+    const meta = { ...nb.metadata };
+    const inner = isObject(meta.metadata) ? { ...meta.metadata } : {};
+    const canvas = isObject(inner.canvas) ? { ...inner.canvas } : {};
+    canvas.parameters = imp.parameters;
+    inner.canvas = canvas;
+    meta.metadata = inner;
+    edits.push(vscode.NotebookEdit.updateNotebookMetadata(meta));
+  }
+  const wedit = new vscode.WorkspaceEdit();
+  wedit.set(nb.uri, edits);
+  return vscode.workspace.applyEdit(wedit);
 }
