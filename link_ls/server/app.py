@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
 
 from link_ls.server.base import LinkServer
+
+#: seconds the server waits for its kernels to stop when terminated
+STOP_WAIT = 15.0
 
 
 def create_server() -> LinkServer:
@@ -18,6 +26,7 @@ def create_server() -> LinkServer:
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 0) -> None:
     """Serve until the client exits (stdio) or the process is stopped (tcp, ws)."""
     server = create_server()
+    _end_kernels_on_sigterm(server)
     logging.getLogger("link_ls.server").info("link-ls serving on %s", transport)
     if transport == "tcp":
         server.start_tcp(host, port)
@@ -25,3 +34,29 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 0) -> N
         server.start_ws(host, port)
     else:
         server.start_io()
+
+
+def _end_kernels_on_sigterm(server: LinkServer) -> None:
+    """SIGTERM (an editor or a test harness stopping the server) ends the kernels first.
+
+    Python's default for SIGTERM skips ``atexit``, where the kernel layer stops its
+    kernels, and a clean ``sys.exit`` can hang on the thread reading stdin. The
+    handler itself only starts a thread (it may interrupt code holding the locks the
+    shutdown needs); that thread stops every kernel, waiting at most ``STOP_WAIT``
+    seconds, then ends the process.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int) -> None:
+        kernels = sys.modules.get("link_ls.kernel.session")
+        if kernels is not None:
+            worker = threading.Thread(target=kernels.shutdown_live_sessions, daemon=True)
+            worker.start()
+            worker.join(STOP_WAIT)
+        os._exit(128 + signum)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=stop, args=(signum,), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, handler)

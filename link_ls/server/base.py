@@ -14,7 +14,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -25,6 +25,9 @@ from link_ls import __version__
 from link_ls.errors import LinkError
 from link_ls.server.documents import DocumentStore
 from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.kernel import KernelPool
 
 log = logging.getLogger("link_ls.server")
 
@@ -86,6 +89,40 @@ class LinkServer(LanguageServer):
         self.publisher = Publisher(self)
         #: "push", "pull" or "auto" (pull when the client can, else push)
         self.diagnostic_mode = "auto"
+        #: initializationOptions ``cacheAll`` / ``cacheDir`` (docs/server.md)
+        self.cache_all = False
+        self.cache_dir: str | None = None
+        #: bumped when a run or a cache command changes what the cache holds (lens text)
+        self.cache_generation = 0
+        self._kernels: KernelPool | None = None
+
+    @property
+    def kernels(self) -> KernelPool:
+        """One kernel pool for the server, made on first use (jupyter_client loads then)."""
+        if self._kernels is None:
+            from link_ls.kernel import KernelPool
+
+            self._kernels = KernelPool()
+        return self._kernels
+
+    @property
+    def existing_kernels(self) -> KernelPool | None:
+        """The pool if any run made it (interrupt and restart need not start one)."""
+        return self._kernels
+
+    def shutdown_kernels(self) -> None:
+        """End every kernel this server started (shutdown request, exit, SIGTERM)."""
+        if self._kernels is not None:
+            self._kernels.shutdown_all()
+
+    def cache_changed(self) -> None:
+        """The cache of some notebook changed: lens texts ("k cached") are stale."""
+        self.cache_generation += 1
+        if self.supports("workspace.code_lens.refresh_support"):
+            try:
+                self.workspace_code_lens_refresh(None)
+            except Exception as e:  # a client that fails the refresh still works
+                log.info("codeLens/refresh failed: %s", e)
 
     def snapshot(self, uri: str) -> tuple[Snapshot, int | None] | None:
         return self.store.get(uri)

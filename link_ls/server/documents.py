@@ -20,6 +20,7 @@ from lsprotocol import types
 
 from link_ls.errors import LinkError
 from link_ls.notebook import Notebook, load, loads
+from link_ls.server.conflicts import text_conflict_line
 from link_ls.server.mapping import Mapper, Seg
 from link_ls.server.snapshot import CellMeta, DocKind, Snapshot
 from link_ls.server.textforms import locate_json, locate_text, split_virtual
@@ -42,7 +43,10 @@ def classify(uri: str, text: str) -> DocKind:
         return DocKind.VIRTUAL
     suffix = Path(path).suffix.lower()
     if suffix == ".ipynb":
-        return DocKind.IPYNB if text.lstrip().startswith("{") else DocKind.JUPYTEXT
+        head = text.lstrip()
+        # git's text merge may put a conflict marker before the JSON's first brace
+        json_like = head.startswith("{") or (head.startswith("<<<<<<<") and '"nbformat"' in text)
+        return DocKind.IPYNB if json_like else DocKind.JUPYTEXT
     if suffix == ".py" and _JUPYTEXT_MARK.search(text):
         return DocKind.JUPYTEXT
     return DocKind.OTHER
@@ -191,7 +195,10 @@ class DocumentStore:
             try:
                 snap = self._parse(uri, kind, text, version, path)
             except LinkError as e:
-                snap = Snapshot(uri, kind, version, error=str(e), text=text, path=path)
+                marker = text_conflict_line(text) if kind is DocKind.IPYNB else None
+                snap = Snapshot(
+                    uri, kind, version, error=str(e), text=text, path=path, text_conflict=marker
+                )
         return snap
 
     def close_text(self, uri: str) -> None:

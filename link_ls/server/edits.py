@@ -31,16 +31,27 @@ APPLY_NOTEBOOK_EDIT = "link.applyNotebookEdit"
 
 @dataclass(frozen=True)
 class NotebookCellEdit:
+    """One client-applied cell edit: new whole metadata, and/or new text, or a deletion.
+
+    ``source`` and ``delete`` are only used by conflict resolutions (docs/commands.md).
+    """
+
     notebook_uri: str
     cell_index: int
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] | None
+    source: str | None = None
+    delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "notebookUri": self.notebook_uri,
-            "cellIndex": self.cell_index,
-            "metadata": self.metadata,
-        }
+        out: dict[str, Any] = {"notebookUri": self.notebook_uri, "cellIndex": self.cell_index}
+        if self.delete:
+            out["delete"] = True
+            return out
+        if self.metadata is not None:
+            out["metadata"] = self.metadata
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,7 @@ def to_pipeline(nb: Notebook) -> Notebook:
     return out
 
 
-def _line_edit(old: str, new: str, encoding: str) -> types.TextEdit | None:
+def line_edit(old: str, new: str, encoding: str) -> types.TextEdit | None:
     """One edit replacing only the lines that differ between ``old`` and ``new``."""
     if old == new:
         return None
@@ -166,6 +177,15 @@ def render(
         for i, c in enumerate(new.raw_cells)
         if i >= len(old_cells) or (c.get("metadata") or {}) != (old_cells[i].get("metadata") or {})
     )
+    if not changed and snap.kind is not DocKind.NOTEBOOK:
+        # text documents also change by source, cell type or cell count (conflicts, imports)
+        changed = tuple(
+            i
+            for i, c in enumerate(new.raw_cells)
+            if i >= len(old_cells)
+            or c.get("cell_type") != old_cells[i].get("cell_type")
+            or new.cells[i].source != snap.notebook.cells[i].source
+        ) or ((0,) if len(new.raw_cells) != len(old_cells) else ())
     if not changed:
         return Rendered((), None, ())
     if snap.kind is DocKind.NOTEBOOK:
@@ -184,7 +204,7 @@ def render(
     new_text = dumps(new)
     if not snap.text.endswith("\n"):
         new_text = new_text.rstrip("\n")  # keep the file's own ending: a smaller edit
-    edit = _line_edit(snap.text, new_text, encoding)
+    edit = line_edit(snap.text, new_text, encoding)
     if edit is None:
         return Rendered((), None, ())
     if document_changes:

@@ -69,6 +69,11 @@ class Work:
             or (self._request is not None and self._request.cancelled())
         )
 
+    @property
+    def request_cancelled(self) -> bool:
+        """``$/cancelRequest`` arrived: pygls has already answered the request as cancelled."""
+        return self._request is not None and self._request.cancelled()
+
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
         if self.cancelled:

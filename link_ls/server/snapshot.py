@@ -58,6 +58,8 @@ class Snapshot:
     cells: tuple[CellMeta, ...] = ()
     #: where the notebook lives on disk, if anywhere (for names and saving)
     path: str | None = None
+    #: an .ipynb git merged as text: 0-based line of its first conflict marker
+    text_conflict: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -71,9 +73,20 @@ class Snapshot:
 
     @cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The pipeline checks, plus LNK007 for merge conflicts (unless the core gave them)."""
         if self.notebook is None:
             return ()
-        return tuple(check(self.pipeline))
+        from link_ls.server.conflicts import conflict_diagnostics
+
+        found = check(self.pipeline)
+        if not any(d.code == "LNK007" for d in found):
+            conflicts = conflict_diagnostics(self.notebook)
+            if conflicts:
+                # markers are the reason such a cell does not parse: say that, not LNK009
+                marked = {d.cell_index for d in conflicts if d.data.get("kind") == "source"}
+                found = [d for d in found if not (d.code == "LNK009" and d.cell_index in marked)]
+                found.extend(conflicts)
+        return tuple(found)
 
     def error_position(self) -> tuple[int, int]:
         """0-based line/column of a JSON error message, else the start."""

@@ -1,7 +1,9 @@
 """A real LSP client (pytest-lsp) against ``python -m link_ls serve``, and document helpers.
 
 pytest-lsp's client presets have no ``notebookDocument`` capability, so the
-capabilities are built here by hand, shaped like VS Code's.
+capabilities are built here by hand, shaped like VS Code's. Every server started
+here is remembered, and after the session no kernel any of them started may
+still run (kernels carry their server's pid in their command line).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,20 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lsp"
 SERVER = [sys.executable, "-m", "link_ls", "serve"]
 #: generous: the suite must pass on a loaded 2-core machine
 WAIT = 60.0
+#: pids of the servers this session started (their kernels are checked at the end)
+SERVER_PIDS: list[int] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_orphan_kernels() -> Iterator[None]:
+    """After the LSP tests, no kernel started by any of their servers may be running."""
+    yield
+    from link_ls.kernel.session import connection_tag
+    from tests.kernel.procs import wait_gone
+
+    left = {pid: wait_gone(connection_tag(pid)) for pid in SERVER_PIDS}
+    left = {pid: procs for pid, procs in left.items() if procs}
+    assert not left, f"kernels left running by servers (server pid: kernel pids): {left}"
 
 
 def capabilities(
@@ -84,6 +100,8 @@ async def session(
     """A started, initialized client; applies ``workspace/applyEdit`` like an editor would."""
     client = await ClientServerConfig(server_command=SERVER).start()
     assert isinstance(client, LanguageClient)
+    if client._server is not None:
+        SERVER_PIDS.append(client._server.pid)
     client.applied_edits = []  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)

@@ -1,5 +1,5 @@
-"""workspace/executeCommand: link.graph/plan/check/addEdge/removeEdge/toPipeline and the
-kernel-less link.run/interrupt/restartKernel, with progress and cancellation."""
+"""workspace/executeCommand: link.graph/plan/check/addEdge/removeEdge/toPipeline, with progress
+and cancellation (execution: test_run.py)."""
 
 from __future__ import annotations
 
@@ -129,20 +129,6 @@ async def test_to_pipeline_turns_cells_into_components(client: LanguageClient) -
     comps = [c.metadata["canvas"] for c in nb.cells if c.cell_type == "code"]
     assert [c["name"] for c in comps] == ["math", "area", "cell_4"]
     assert [[p["name"] for p in c["parents"]] for c in comps] == [[], ["math"], ["area"]]
-
-
-async def test_run_answers_with_the_plan_until_execution_exists(client: LanguageClient) -> None:
-    nb = OpenNotebook(client, FIXTURES / "pipeline-missing-edge.ipynb").open()
-    await diagnostics(client, nb.cell_uri(3), ["LNK006"])
-    result = await command(client, "link.run", {"uri": nb.uri, "cell": "report", "mode": "upTo"})
-    assert result["executed"] is False
-    assert result["message"].startswith("execution not available")
-    assert [c["name"] for c in result["plan"]["cells"]] == ["load", "clean", "report"]
-    await wait_for(lambda: client.messages, "a window/showMessage")
-    assert "execution not available" in client.messages[-1].message
-    for name, key in (("link.interrupt", "interrupted"), ("link.restartKernel", "restarted")):
-        answer = await command(client, name, {"uri": nb.uri})
-        assert answer[key] is False and answer["message"].startswith("execution not available")
 
 
 async def test_cancelling_a_long_command(client: LanguageClient, tmp_path: Path) -> None:

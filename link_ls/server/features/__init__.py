@@ -11,10 +11,14 @@ if TYPE_CHECKING:
 
 def register_all(server: LinkServer) -> None:
     from link_ls.server.features import (
+        cache,
         code_actions,
         code_lens,
         commands,
+        conflicts,
         diagnostics,
+        exchange,
+        history,
         hover,
         navigation,
         run,
@@ -24,5 +28,5 @@ def register_all(server: LinkServer) -> None:
 
     for mod in (sync, diagnostics, code_lens, code_actions, hover, navigation, symbols):
         mod.register(server)
-    commands.register(server)
-    run.register(server)
+    for mod in (commands, run, cache, history, conflicts, exchange):
+        mod.register(server)

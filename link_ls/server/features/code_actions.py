@@ -1,6 +1,7 @@
 """Code actions: quick fixes for LNK003 (add the parent), LNK006 (remove the parent),
-LNK001 (break the cycle by removing one of its edges), and "turn this notebook
-into a pipeline" for plain notebooks.
+LNK001 (break the cycle by removing one of its edges), LNK007 (take ours / theirs /
+both / base, and "Resolve with link-ls" for an .ipynb git merged as text — see
+``features/conflicts.py``), and "turn this notebook into a pipeline" for plain notebooks.
 
 Text documents get a ``WorkspaceEdit`` — computed on ``codeAction/resolve`` when
 the client can resolve edits, since re-serialising a big notebook on every cursor
@@ -18,6 +19,7 @@ from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
+from link_ls.server.features.conflicts import conflict_actions, resolve_action
 from link_ls.server.features.diagnostics import SOURCE
 from link_ls.server.snapshot import DocKind, Snapshot
 
@@ -126,15 +128,22 @@ def register(server: LinkServer) -> None:
     @guard
     def code_action(ls: LinkServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         got = ls.store.get(params.text_document.uri)
+        only = [str(k) for k in params.context.only] if params.context.only else None
+        if got is not None and got[0].text_conflict is not None:
+            if _wanted(only, types.CodeActionKind.QuickFix):
+                return [resolve_action(got[0], list(params.context.diagnostics))]
+            return []
         if got is None or not got[0].ok or got[0].kind is DocKind.VIRTUAL:
             return []
         snap = got[0]
         assert snap.notebook is not None
-        only = [str(k) for k in params.context.only] if params.context.only else None
         out: list[types.CodeAction] = []
         if _wanted(only, types.CodeActionKind.QuickFix):
             for d in params.context.diagnostics:
                 if d.source != SOURCE:
+                    continue
+                if d.code == "LNK007":
+                    out.extend(conflict_actions(ls, snap, d))
                     continue
                 for title, spec, pref in _fixes(snap, d):
                     out.append(

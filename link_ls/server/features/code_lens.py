@@ -1,8 +1,10 @@
 """Code lenses on each component (pipeline) or code cell (plain notebook).
 
-"▶ Run up to here (N cells)", "▶ Run cell" (both call ``link.run``) and one lens
-naming the parents and children. For notebook documents the client asks per cell
-uri, so only that cell's lenses are computed.
+"▶ Run up to here (N cells)" — "(N cells, k cached)" once the notebook has a cache —,
+"▶ Run cell" (both call ``link.run``) and one lens naming the parents and children;
+on a cell with merge conflicts, "Take ours / theirs / both / base" per conflict.
+For notebook documents the client asks per cell uri, so only that cell's lenses
+are computed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
+from link_ls.server.features.cache import CachedCounts, cached_counts
+from link_ls.server.features.conflicts import conflict_lenses
 from link_ls.server.snapshot import Snapshot
 
 
@@ -23,7 +27,9 @@ def _plural(n: int) -> str:
     return f"{n} cell" if n == 1 else f"{n} cells"
 
 
-def lenses(snap: Snapshot, cells: list[int]) -> list[types.CodeLens]:
+def lenses(
+    snap: Snapshot, cells: list[int], cached: CachedCounts | None = None
+) -> list[types.CodeLens]:
     assert snap.mapper is not None
     p = snap.pipeline
     anc = p.ancestor_bits()
@@ -39,12 +45,14 @@ def lenses(snap: Snapshot, cells: list[int]) -> list[types.CodeLens]:
             out.append(types.CodeLens(rng, types.Command("⚠ in a cycle: cannot run", "")))
         else:
             n = bin(anc[idx]).count("1") + 1
+            k = cached.up_to(idx) if cached is not None else None
+            label = _plural(n) if k is None else f"{_plural(n)}, {k} cached"
             args = {"uri": snap.uri, "cell": ref}
             out.append(
                 types.CodeLens(
                     rng,
                     types.Command(
-                        f"▶ Run up to here ({_plural(n)})",
+                        f"▶ Run up to here ({label})",
                         "link.run",
                         arguments=[{**args, "mode": "upTo"}],
                     ),
@@ -74,6 +82,10 @@ def register(server: LinkServer) -> None:
         if got is None or not got[0].ok:
             return []
         snap, cell = got
+        cached = cached_counts(ls, snap)
         if snap.mapper is not None and snap.mapper.is_notebook:
-            return lenses(snap, [cell]) if cell is not None else []
-        return lenses(snap, list(snap.pipeline.nodes))
+            if cell is None:
+                return []
+            return lenses(snap, [cell], cached) + conflict_lenses(ls, snap, [cell])
+        every = list(range(len(snap.notebook.cells))) if snap.notebook is not None else []
+        return lenses(snap, list(snap.pipeline.nodes), cached) + conflict_lenses(ls, snap, every)

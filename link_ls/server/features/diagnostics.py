@@ -55,6 +55,26 @@ def to_lsp(snap: Snapshot, d: Diagnostic) -> tuple[str, types.Diagnostic]:
     )
 
 
+TEXT_CONFLICT = (
+    "git merged this notebook as text: its conflict markers make it invalid JSON. "
+    'Use the code action "Resolve with link-ls" (or `link-ls resolve PATH`) to merge '
+    "it cell by cell from git's base/ours/theirs versions"
+)
+
+
+def text_conflict_diagnostic(line: int) -> types.Diagnostic:
+    """The one diagnostic of an .ipynb that git merged line by line (not parseable)."""
+    rng = types.Range(types.Position(line, 0), types.Position(line, 7))
+    return types.Diagnostic(
+        range=rng,
+        message=TEXT_CONFLICT,
+        severity=types.DiagnosticSeverity.Error,
+        code="LNK007",
+        source=SOURCE,
+        data={"textConflict": True},
+    )
+
+
 def by_uri(snap: Snapshot) -> dict[str, list[types.Diagnostic]]:
     """Every uri of the document (each cell of a notebook) with its diagnostics."""
     out: dict[str, list[types.Diagnostic]] = {}
@@ -63,6 +83,9 @@ def by_uri(snap: Snapshot) -> dict[str, list[types.Diagnostic]]:
             out[c.uri] = []
     else:
         out[snap.uri] = []
+    if snap.text_conflict is not None:
+        out[snap.uri].append(text_conflict_diagnostic(snap.text_conflict))
+        return out
     if snap.error is not None:
         line, col = snap.error_position()
         pos = types.Position(line, col)

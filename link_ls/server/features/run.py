@@ -1,54 +1,284 @@
-"""link.run, link.interrupt, link.restartKernel: the seam where execution plugs in.
+"""link.run, link.interrupt, link.restartKernel: execution through the server's kernel pool.
 
-The execution engine (``link_ls.kernel``) is not wired yet, so ``link.run`` answers
-with the run plan it *would* execute and ``executed: false`` plus a message, and
-tells the user so. To wire the kernel, replace :func:`execute` (and the two
-small handlers below) — nothing else in the server needs to change: the plan is
-already computed by the core, progress/cancellation come from :class:`Work`.
+``link.run`` plans with the core, then runs the plan in a worker thread
+(``KernelPool.run`` blocks) while the event loop keeps serving: the run's
+observer hands each step back to the loop for ``$/progress``; a
+``$/cancelRequest`` or ``window/workDoneProgress/cancel`` sets the run's cancel
+event and interrupts the kernel. A dying kernel is reported in the result (and
+shown to the user); the pool starts a new one on the next run. The result is the
+run report (docs/run.md) plus ``uri``, ``executed``, ``ran``, ``restored``,
+``message`` and ``saved`` — docs/commands.md.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
 
-from link_ls.pipeline import RunPlan
+from link_ls.errors import UsageError
+from link_ls.kernel.observer import RunObserver
+from link_ls.notebook import Notebook
+from link_ls.pipeline import PlanStep, RunPlan
 from link_ls.server.base import LinkServer, guard
+from link_ls.server.documents import uri_path
 from link_ls.server.features.commands import argument, notebook_for, run_plan
+from link_ls.server.features.writeback import save_outputs
 from link_ls.server.progress import Work
+from link_ls.server.snapshot import Snapshot
 
-NOT_AVAILABLE = "execution not available: link-ls has no kernel support yet"
+if TYPE_CHECKING:
+    from link_ls.kernel.report import RunReport, StepResult
+
+log = logging.getLogger(__name__)
+
+#: how often the waiting handler looks for a progress cancel (seconds)
+POLL = 0.1
+#: how long a cancelled request waits for the interrupted run to end
+STOP_WAIT = 30.0
 
 
-async def execute(ls: LinkServer, uri: str, plan: RunPlan, work: Work) -> dict[str, Any]:
-    """Run ``plan`` for the notebook at ``uri``; the kernel-less answer for now."""
-    return {"executed": False, "message": NOT_AVAILABLE, "ran": [], "restored": []}
+@dataclass(frozen=True)
+class Target:
+    """What a command's ``uri`` names: the notebook, the cell (cell uris), the kernel key."""
+
+    notebook: Notebook
+    cell: int | None
+    #: the kernel pool key: the notebook document's (or text document's, or file's) uri
+    key: str
+    snap: Snapshot | None
+
+
+def target(ls: LinkServer, uri: str) -> Target:
+    nb, cell = notebook_for(ls, uri)
+    got = ls.store.get(uri) if ls.store.is_open(uri) else None
+    if got is not None:
+        return Target(nb, cell, got[0].uri, got[0])
+    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
+    return Target(nb, cell, path.resolve().as_uri(), None)
+
+
+def kernel_key(ls: LinkServer, uri: str) -> str:
+    """The pool key without reading the notebook (interrupt and restart must be instant)."""
+    got = ls.store.get(uri) if ls.store.is_open(uri) else None
+    if got is not None:
+        return got[0].uri
+    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
+    return path.resolve().as_uri()
+
+
+def _label(step: PlanStep) -> str:
+    pos = f"#{step.index + 1}"
+    return step.name if step.name == pos else f"{step.name} ({pos})"
+
+
+class _Progress(RunObserver):
+    """Per-cell ``$/progress`` reports, handed from the run's thread to the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, work: Work) -> None:
+        self.loop = loop
+        self.work = work
+
+    def _report(self, message: str, percentage: int) -> None:
+        # RuntimeError: the loop is gone, the server is stopping
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.work.report, message, percentage)
+
+    def run_started(self, plan: RunPlan, kernel_started: bool) -> None:
+        self._report("kernel started" if kernel_started else "kernel ready", 0)
+
+    def step_started(self, position: int, total: int, step: PlanStep) -> None:
+        self._report(f"[{position}/{total}] {_label(step)}", 100 * (position - 1) // max(total, 1))
+
+    def step_finished(self, position: int, total: int, result: StepResult) -> None:
+        label = f"[{position}/{total}] {_label(result.step)}: {result.status.value}"
+        self._report(label, 100 * position // max(total, 1))
+
+
+def overrides(a: dict[str, Any]) -> dict[str, str]:
+    raw = a.get("params")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise UsageError("'params' must be an object {name: value}")
+    # the kernel layer converts text to the declared type, as for `link-ls run --param`
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+
+
+def _timeout(a: dict[str, Any]) -> float | None:
+    t = a.get("timeout")
+    if t is None:
+        return None
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+        raise UsageError("'timeout' must be a positive number of seconds")
+    return float(t)
+
+
+def _flag(a: dict[str, Any], key: str, default: bool) -> bool:
+    v = a.get(key, default)
+    if not isinstance(v, bool):
+        raise UsageError(f"'{key}' must be true or false")
+    return v
+
+
+def failure_message(report: RunReport) -> str | None:
+    """One line saying why a run did not finish (the CLI's wording), or None."""
+    from link_ls.kernel.report import ErrorKind
+
+    if report.ok:
+        return None
+    f = report.failed
+    if f is None or f.error is None:
+        return "interrupted before the next cell"
+    where = f"cell {_label(f.step)}"
+    err = f.error
+    if err.kind is ErrorKind.TIMEOUT:
+        return f"{where} timed out: {err.evalue}"
+    if err.kind is ErrorKind.INTERRUPTED:
+        return f"{where} was interrupted"
+    if err.kind is ErrorKind.KERNEL_DIED:
+        return f"the kernel died while running {where}: {err.evalue}"
+    if err.kind is ErrorKind.CACHE:
+        return f"{where}: cache error: {err.evalue}"
+    return f"{where} raised {err.summary}"
+
+
+async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, work: Work) -> Any:
+    """Run ``plan`` in the notebook's kernel; stop it when the request is cancelled."""
+    from link_ls.cache import CacheOptions, make_step_cache
+
+    nb = t.notebook
+    overrides_ = overrides(a)
+    timeout = _timeout(a)
+    kernel = a.get("kernel")
+    if kernel is not None and not isinstance(kernel, str):
+        raise UsageError("'kernel' must be a kernelspec name")
+    cache = None
+    if _flag(a, "useCache", True) and nb.path is not None:
+        cache = make_step_cache(
+            nb.path,
+            CacheOptions(
+                cache_dir=ls.cache_dir,
+                cache_all=_flag(a, "cacheAll", ls.cache_all),
+                parameters=overrides_,
+                on_note=lambda text: log.info("cache: %s", text),
+            ),
+        )
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+    pool = ls.kernels
+    run = asyncio.ensure_future(
+        asyncio.to_thread(
+            pool.run,
+            t.key,
+            nb,
+            plan,
+            overrides=overrides_,
+            timeout=timeout,
+            cache=cache,
+            observer=_Progress(loop, work),
+            cancel=cancel,
+            kernel_name=kernel,
+        )
+    )
+    try:
+        while not run.done():
+            await asyncio.wait({run}, timeout=POLL)
+            if work.cancelled and not cancel.is_set():
+                # the runner watches this event: it interrupts the kernel and stops the run
+                # (never pool.interrupt: a next run of the notebook may already be queued)
+                cancel.set()
+    except asyncio.CancelledError:
+        cancel.set()
+        await asyncio.wait({run}, timeout=STOP_WAIT)
+        raise
+    report = run.result()
+    if cancel.is_set() and work.cancelled and not work.request_cancelled:
+        # window/workDoneProgress/cancel: the request itself still needs its answer
+        raise JsonRpcRequestCancelled("link: run: cancelled")
+    return report
+
+
+def _summary(report: RunReport) -> str:
+    from link_ls.kernel.report import StepStatus
+
+    parts = [
+        f"{report.count(s)} {s.value}"
+        for s in (StepStatus.EXECUTED, StepStatus.RESTORED, StepStatus.SKIPPED)
+        if report.count(s)
+    ]
+    return ", ".join(parts) or "nothing ran"
 
 
 def register(server: LinkServer) -> None:
     @server.command("link.run")
     @guard
     async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
+        from link_ls.kernel.report import RunOutcome, StepStatus
+
         a = argument(args)
-        nb_cell = notebook_for(ls, a["uri"])
+        t = target(ls, a["uri"])
         async with Work(ls, "link: run") as work:
-            pipe = await work.build(nb_cell[0])
-            plan = run_plan(nb_cell, a, pipe)
-            outcome = await execute(ls, a["uri"], plan, work)
-        if not outcome["executed"]:
-            names = ", ".join(s.name for s in plan.steps) or "nothing"
-            ls.tell(f"{outcome['message']} (plan: {names})", types.MessageType.Warning)
-        return {"uri": a["uri"], "plan": plan.to_json(), **outcome}
+            pipe = await work.build(t.notebook)
+            plan = run_plan((t.notebook, t.cell), a, pipe)
+            report = await execute(ls, a, t, plan, work)
+        ls.cache_changed()
+        message = failure_message(report)
+        if report.outcome is RunOutcome.KERNEL_DIED:
+            ls.tell(
+                f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error
+            )
+        saved = None
+        if _flag(a, "write", t.snap is not None and t.snap.text is not None):
+            saved = save_outputs(t, report)
+        return {
+            "uri": a["uri"],
+            **report.to_json(),
+            "executed": True,
+            "ran": [
+                r.step.node
+                for r in report.steps
+                if r.status in (StepStatus.EXECUTED, StepStatus.ERROR)
+            ],
+            "restored": [r.step.node for r in report.steps if r.status is StepStatus.RESTORED],
+            "message": message or _summary(report),
+            "saved": saved,
+        }
 
     @server.command("link.interrupt")
     @guard
     def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
         a = argument(args)
-        return {"uri": a["uri"], "interrupted": False, "message": NOT_AVAILABLE}
+        key = kernel_key(ls, a["uri"])
+        pool = ls.existing_kernels
+        hit = pool.interrupt(key) if pool is not None else False
+        msg = "interrupted the running cell" if hit else "nothing is running for this notebook"
+        return {"uri": a["uri"], "interrupted": hit, "message": msg}
 
     @server.command("link.restartKernel")
     @guard
-    def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    async def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
         a = argument(args)
-        return {"uri": a["uri"], "restarted": False, "message": NOT_AVAILABLE}
+        key = kernel_key(ls, a["uri"])
+        pool = ls.existing_kernels
+        # a restart waits for an interrupted run to end: off the event loop
+        done = await asyncio.to_thread(pool.restart, key) if pool is not None else False
+        msg = "started a new kernel" if done else "no kernel for this notebook yet"
+        return {"uri": a["uri"], "restarted": done, "message": msg}
+
+    @server.feature(types.SHUTDOWN)
+    async def on_shutdown(ls: LinkServer, *args: Any) -> None:
+        await asyncio.to_thread(ls.shutdown_kernels)
+
+    @server.feature(types.EXIT)
+    def on_exit(ls: LinkServer, *args: Any) -> None:
+        ls.shutdown_kernels()

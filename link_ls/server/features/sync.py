@@ -33,6 +33,10 @@ def register(server: LinkServer) -> None:
         opts = params.initialization_options
         if isinstance(opts, dict) and opts.get("diagnosticMode") in ("push", "pull", "auto"):
             ls.diagnostic_mode = str(opts["diagnosticMode"])
+        if isinstance(opts, dict):
+            ls.cache_all = opts.get("cacheAll") is True
+            if isinstance(opts.get("cacheDir"), str):
+                ls.cache_dir = str(opts["cacheDir"])
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guard

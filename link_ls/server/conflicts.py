@@ -1,0 +1,163 @@
+"""Merge conflicts in open documents: LNK007 diagnostics, and resolutions as editor edits.
+
+Conflicts come from ``link_ls.merge.find_conflicts`` (source markers and the
+structured ``metadata.link_ls.conflict`` records); a resolution is
+``link_ls.merge.resolve_conflict``'s new notebook, turned into what the editor
+applies — one ``TextEdit`` for a text document, and for a notebook document a
+text edit per changed cell plus the cell edits the client applies itself
+(``link.applyNotebookEdit``: new metadata, or a deletion).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+
+from link_ls.analysis import Span
+from link_ls.notebook import Notebook
+from link_ls.pipeline import Diagnostic, Severity
+from link_ls.server.edits import NotebookCellEdit, Rendered, line_edit, render
+
+CODE = "LNK007"
+#: a line git writes at the start of a conflict (text merges of a whole file)
+_GIT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
+
+
+def text_conflict_line(text: str) -> int | None:
+    """0-based line of the first git conflict marker in a document's text, if any."""
+    m = _GIT_MARKER.search(text)
+    if m is None or ">" * 7 not in text:
+        return None
+    return text.count("\n", 0, m.start())
+
+
+def _may_conflict(nb: Notebook) -> bool:
+    # a cheap test first: this runs on every keystroke of every open notebook
+    if "link_ls" in (nb.metadata or {}):
+        return True
+    for raw, cell in zip(nb.raw_cells, nb.cells, strict=True):
+        if "<<<<<<<" in cell.source or "link_ls" in (raw.get("metadata") or {}):
+            return True
+    return False
+
+
+def conflict_diagnostics(nb: Notebook) -> list[Diagnostic]:
+    """One LNK007 error per conflict: on its marker lines, else on the cell's first line.
+
+    Notebook-level conflicts (parameters) go on the first cell; ``data.notebookLevel``
+    says so, and the quick fixes resolve them on the notebook.
+    """
+    if not _may_conflict(nb):
+        return []
+    from link_ls.merge import find_conflicts
+
+    out: list[Diagnostic] = []
+    for c in find_conflicts(nb):
+        index = c.cell_index if c.cell_index is not None else 0
+        if index >= len(nb.cells):
+            continue
+        if c.start_line is not None and c.end_line is not None:
+            last = max(c.end_line - 1, c.start_line)
+            span = Span(c.start_line, 0, last, 7)
+        else:
+            span = Span(0, 0, 0, max(len(nb.cells[index].source.split("\n")[0].encode()), 1))
+        out.append(
+            Diagnostic(
+                CODE,
+                Severity.ERROR,
+                f"unresolved merge conflict: {c.message}",
+                index,
+                span,
+                {"conflict": c.id, "kind": c.kind.value, "notebookLevel": c.cell_index is None},
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ResolvedEdit:
+    """What the editor applies for one resolution, and the core's description of it."""
+
+    resolution: dict[str, Any]
+    rendered: Rendered
+    #: notebook documents: the text edits, cell uri -> edits (applied with the edit)
+    cell_edits: dict[str, list[types.TextEdit]]
+
+    @property
+    def text_only(self) -> bool:
+        return not self.rendered.notebook_edits
+
+
+def resolve_in(
+    snap: Any,
+    cell: int | None,
+    conflict: str,
+    choice: str,
+    *,
+    document_changes: bool = True,
+    encoding: str = types.PositionEncodingKind.Utf16,
+) -> ResolvedEdit:
+    """Resolve one conflict of an open document; raise ``MergeError`` when the choice fails."""
+    from link_ls.merge import resolve_conflict
+    from link_ls.server.snapshot import DocKind
+
+    assert snap.notebook is not None
+    res = resolve_conflict(snap.notebook, cell, conflict, choice)
+    if snap.kind is not DocKind.NOTEBOOK:
+        rendered = render(snap, res.notebook, document_changes=document_changes, encoding=encoding)
+        return ResolvedEdit(res.to_json(), rendered, {})
+    return _notebook_edit(snap, res, encoding)
+
+
+def _notebook_edit(snap: Any, res: Any, encoding: str) -> ResolvedEdit:
+    old: Notebook = snap.notebook
+    new: Notebook = res.notebook
+    deleted = set(res.deleted_cells)
+    kept = [i for i in range(len(old.raw_cells)) if i not in deleted]
+    edits: list[NotebookCellEdit] = []
+    text: dict[str, list[types.TextEdit]] = {}
+    changed: list[int] = []
+    for new_index, i in enumerate(kept):
+        before, after = old.raw_cells[i], new.raw_cells[new_index]
+        if before.get("cell_type") != after.get("cell_type"):
+            from link_ls.errors import UsageError
+
+            raise UsageError(
+                "this choice changes the cell's type, which a notebook editor cannot do "
+                "through link-ls: change it by hand"
+            )
+        src_old, src_new = old.cells[i].source, new.cells[new_index].source
+        md_old, md_new = before.get("metadata") or {}, after.get("metadata") or {}
+        if src_old != src_new:
+            edit = line_edit(src_old, src_new, encoding)
+            if edit is not None:
+                text[snap.mapper.uri_of(i)] = [edit]
+        if md_old != md_new:
+            meta = snap.cells[i]
+            whole = {**meta.metadata, "metadata": md_new} if meta.nested else dict(md_new)
+            source = src_new if src_old != src_new else None
+            edits.append(NotebookCellEdit(snap.uri, i, whole, source))
+        if src_old != src_new or md_old != md_new:
+            changed.append(i)
+    # deletions last and from the end, so the indexes above stay those of the notebook as sent
+    for i in sorted(deleted, reverse=True):
+        edits.append(NotebookCellEdit(snap.uri, i, None, delete=True))
+        changed.append(i)
+    wedit = None
+    if text:
+        wedit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=u, version=None
+                    ),
+                    edits=list(e),
+                )
+                for u, e in text.items()
+            ]
+        )
+    rendered = Rendered(tuple(sorted(set(changed))), wedit, tuple(edits))
+    return ResolvedEdit(res.to_json(), rendered, text)
