@@ -215,3 +215,13 @@ def test_lens_diagnostic_run_and_quick_fix(code_server: CodeServer, browser: Bro
     nb = code_server.workspace / "pipeline.ipynb"
     poll("the saved parent", lambda: parents_of(nb, "report") == ["evaluate"], timeout=60)
     shot("saved")
+
+    # a palette command: the pipeline graph (link.graph) drawn in a webview
+    run_command(page, "link-ls: Show Pipeline Graph")
+    poll(
+        "the pipeline graph webview",
+        lambda: "8 components, 9 edges" in outputs_text(page),
+        seen=lambda: outputs_text(page),
+    )
+    assert "report (#9)" in outputs_text(page)
+    shot("pipeline-graph")
