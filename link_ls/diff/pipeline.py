@@ -9,6 +9,7 @@ declared ``canvas.parents`` for pipeline notebooks, dataflow-inferred for plain 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from link_ls.diff.model import (
     ComponentChange,
@@ -30,17 +31,55 @@ def _node_name(cell: Cell, is_pipeline: bool) -> str:
     return cell.position
 
 
+@dataclass(frozen=True)
+class _Dag:
+    is_pipeline: bool
+    nodes: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...]
+
+
+def _declared(nb: Notebook) -> _Dag:
+    """Declared edges of a pipeline notebook, resolved as :class:`Pipeline` resolves them.
+
+    Computed here rather than through :func:`build` because ``build`` also runs the
+    dataflow analysis of every cell, which a diff of declared structure does not need
+    and which dominates the time on big notebooks.
+    """
+    cells = nb.cells
+    by_id: dict[str, int] = {}
+    for c in cells:
+        if c.canvas is not None and c.canvas.id and c.canvas.id not in by_id:
+            by_id[c.canvas.id] = c.index
+    nodes = tuple(c.index for c in cells if c.is_component)
+    edges: set[tuple[int, int]] = set()
+    for idx in nodes:
+        comp = cells[idx].canvas
+        assert comp is not None
+        for ref in comp.parents:
+            p = by_id.get(ref.id)
+            if p is not None and cells[p].is_component:
+                edges.add((p, idx))
+    return _Dag(True, nodes, tuple(sorted(edges)))
+
+
+def _dag(nb: Notebook) -> _Dag:
+    if nb.is_pipeline:
+        return _declared(nb)
+    pipe: Pipeline = build(nb)  # plain notebook: edges come from dataflow inference
+    return _Dag(False, pipe.nodes, tuple(sorted(pipe.graph.edges)))
+
+
 def _side(
-    pipe: Pipeline, key_of: dict[int, str], refs: dict[str, NodeRef]
+    dag: _Dag, key_of: dict[int, str], refs: dict[str, NodeRef]
 ) -> tuple[GraphSide, set[tuple[str, str]]]:
-    nodes = tuple(refs[key_of[i]] for i in pipe.nodes)
-    edges = {(key_of[s], key_of[t]) for s, t in pipe.graph.edges}
-    return GraphSide(pipe.is_pipeline, nodes, tuple(sorted(edges))), edges
+    nodes = tuple(refs[key_of[i]] for i in dag.nodes)
+    edges = {(key_of[s], key_of[t]) for s, t in dag.edges}
+    return GraphSide(dag.is_pipeline, nodes, tuple(sorted(edges))), edges
 
 
 def diff_pipeline(old: Notebook, new: Notebook, pairs: Sequence[Pair]) -> PipelineDiff:
     """The pipeline changes between ``old`` and ``new`` given their cell alignment."""
-    p_old, p_new = build(old), build(new)
+    p_old, p_new = _dag(old), _dag(new)
     oc, nc = old.cells, new.cells
     key_old: dict[int, str] = {}
     key_new: dict[int, str] = {}

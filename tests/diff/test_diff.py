@@ -210,7 +210,7 @@ def test_link_example_edit_is_named_by_component() -> None:
     a = load(EXAMPLES / "pipeline.ipynb")
     b = _copy(a)
     train = next(c for c in a.cells if c.name == "train")
-    b.raw_cells[train.index]["source"] = a.raw_cells[train.index]["source"] + ["\n# tuned"]
+    b.raw_cells[train.index]["source"] = train.source + "\n# tuned"
     b.touch()
     d = diff_notebooks(a, b)
     assert [c.label for c in d.changed_cells] == [f"component train ({train.position})"]
