@@ -157,7 +157,10 @@ def line_edit(old: str, new: str, encoding: str) -> types.TextEdit | None:
     else:
         end = types.Position(len(a) - 1, units(a[-1], encoding))
         text = "\n".join(b[p:])
-        if p > 0 and p >= len(a):
+        if 0 < p == len(b) < len(a):
+            # lines removed at the end: the newline before them goes too
+            start = types.Position(p - 1, units(a[p - 1], encoding))
+        elif p > 0 and p >= len(a):
             start = types.Position(len(a) - 1, units(a[-1], encoding))
             text = "\n" + text
     return types.TextEdit(range=types.Range(start, end), new_text=text)
