@@ -266,3 +266,43 @@ async def test_bad_run_arguments_are_errors(client: LanguageClient, tmp_path: Pa
         await command(client, "link.run", {"uri": uri, "params": [1]})
     with pytest.raises(JsonRpcException, match="nope"):
         await command(client, "link.run", {"uri": uri, "kernel": "nope"})
+
+
+async def test_cache_commands_list_export_clear_import(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    path = copy(tmp_path, "run-cached-pipeline.ipynb")
+    uri = path.as_uri()  # not open: the commands read the file
+
+    def states(listing: dict[str, Any]) -> dict[str, str]:
+        return {c["name"]: c["state"] for c in listing["components"]}
+
+    listing = await command(client, "link.cache.list", {"uri": uri})
+    assert states(listing) == {"load": "missing", "clean": "missing", "report": "missing"}
+    assert listing["store"] == str(tmp_path / ".link_ls" / "cache" / path.name)
+    run = await command(client, "link.run", {"uri": uri, "cell": "report"})
+    assert run["outcome"] == "ok" and run["saved"] is None  # a closed file is not written
+    listing = await command(client, "link.cache.list", {"uri": uri})
+    assert states(listing) == {"load": "valid", "clean": "valid", "report": "missing"}
+    assert all(c["diskcache"] for c in listing["components"][:2])
+
+    archive = tmp_path / "results.tar.gz"
+    exported = await command(client, "link.cache.export", {"uri": uri, "output": str(archive)})
+    assert sorted(c["name"] for c in exported["components"]) == ["clean", "load"]
+    assert exported["left_out"] == ["report"] and archive.is_file()
+
+    cleared = await command(client, "link.cache.clear", {"uri": uri})
+    assert cleared["removed"] == 2 and cleared["bytes"] > 0
+    listing = await command(client, "link.cache.list", {"uri": uri})
+    assert set(states(listing).values()) == {"missing"}
+
+    imported = await command(client, "link.cache.import", {"uri": uri, "archive": archive.as_uri()})
+    assert sorted((c["name"], c["state"]) for c in imported["components"]) == [
+        ("clean", "valid"),
+        ("load", "valid"),
+    ]
+    again = await command(client, "link.run", {"uri": uri, "cell": "report"})
+    assert [s["status"] for s in again["steps"]] == ["skipped", "restored", "executed"]
+
+    with pytest.raises(JsonRpcException, match="not a gzip"):
+        await command(client, "link.cache.import", {"uri": uri, "archive": str(path)})
