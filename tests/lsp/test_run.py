@@ -141,7 +141,8 @@ async def test_cache_restores_in_the_second_run_and_shows_in_the_lens(
 ) -> None:
     path = copy(tmp_path, "run-cached-pipeline.ipynb")
     uri = path.as_uri()
-    open_text(client, uri, path.read_text(), "json")
+    opened = path.read_text()
+    open_text(client, uri, opened, "json")
 
     async def run_lens_titles() -> list[str]:
         lenses = await client.text_document_code_lens_async(
@@ -166,6 +167,15 @@ async def test_cache_restores_in_the_second_run_and_shows_in_the_lens(
         "▶ Run up to here (2 cells, 2 cached)",
         "▶ Run up to here (3 cells, 2 cached)",
     ]
+    # hover on load's first line (the editor's text: the run also wrote outputs to the file)
+    lines = opened.split("\n")
+    line = next(i for i, t in enumerate(lines) if '"rows = [1, 2, 3]' in t)
+    col = lines[line].index("rows") + 1
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, col))
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "- cache: valid" in hover.contents.value
     second = await command(client, "link.run", {"uri": uri, "cell": "report"})
     assert [s["status"] for s in second["steps"]] == ["skipped", "restored", "executed"]
     assert second["restored"] == [step(second, "clean")["id"]]

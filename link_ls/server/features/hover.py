@@ -6,6 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
+from link_ls.server.features.cache import cached_counts
 from link_ls.server.snapshot import Snapshot
 
 
@@ -20,7 +21,7 @@ def _code(names: frozenset[str]) -> str:
     return _list([f"`{n}`" for n in sorted(names)])
 
 
-def component_markdown(snap: Snapshot, idx: int) -> str:
+def component_markdown(snap: Snapshot, idx: int, cache: str | None = None) -> str:
     p = snap.pipeline
     c = p.cell(idx)
     a = p.analyses.get(idx)
@@ -36,8 +37,19 @@ def component_markdown(snap: Snapshot, idx: int) -> str:
         lines.append(f"- reads: {_code(a.reads)}")
         if a.mutations:
             lines.append(f"- mutates: {_code(a.mutations)}")
-    lines.append("- cache: unknown (execution not available)")
+    if cache is not None:
+        lines.append(f"- cache: {cache}")
     return "\n".join(lines)
+
+
+def cache_state(ls: LinkServer, snap: Snapshot, idx: int) -> str | None:
+    """A component's cache state in words, or None when the notebook has no cache."""
+    counts = cached_counts(ls, snap)
+    if counts.restorable is None:
+        return None
+    if idx in counts.restorable:
+        return "valid (a run restores it instead of executing it)"
+    return "not cached for the current code and parameters"
 
 
 def name_markdown(snap: Snapshot, name: str) -> str:
@@ -77,7 +89,7 @@ def register(server: LinkServer) -> None:
             parts.append(name_markdown(snap, occ.name))
             _, rng = snap.mapper.span_range(pos.cell, occ.span)
         if occ is not None or pos.line == 0:
-            parts.append(component_markdown(snap, pos.cell))
+            parts.append(component_markdown(snap, pos.cell, cache_state(ls, snap, pos.cell)))
         if not parts:
             return None
         body = "\n\n---\n\n".join(parts)
