@@ -316,3 +316,24 @@ async def test_cache_commands_list_export_clear_import(
 
     with pytest.raises(JsonRpcException, match="not a gzip"):
         await command(client, "link.cache.import", {"uri": uri, "archive": str(path)})
+
+
+@pytest.mark.parametrize("how", ["shutdown-exit", "sigterm"])
+async def test_kernels_end_with_the_server(tmp_path: Path, how: str) -> None:
+    from link_ls.kernel.session import connection_tag
+    from tests.kernel.procs import processes_with, wait_gone
+
+    path = copy(tmp_path, "run-faults.ipynb")
+    async with session() as own:
+        assert own._server is not None
+        server = own._server
+        result = await command(own, "link.run", {"uri": path.as_uri(), "cell": "setup"})
+        assert result["outcome"] == "ok"
+        tag = connection_tag(server.pid)
+        assert processes_with(tag), "the run's kernel should be running"
+        if how == "sigterm":
+            server.terminate()
+        else:
+            await asyncio.wait_for(own.shutdown_session(), WAIT)
+        await asyncio.wait_for(server.wait(), WAIT)
+        assert not await asyncio.to_thread(wait_gone, tag)
