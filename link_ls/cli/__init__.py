@@ -55,6 +55,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # jsonschema (under nbformat) imports rfc3987_syntax when it is installed (JupyterLab's
+    # dependencies bring it), which compiles dozens of grammars: ~1.7 s on every start.
+    # link-ls never validates IRI formats, so its own processes go without it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--version"]:
         print(f"link-ls {__version__}")
