@@ -26,7 +26,7 @@ def conflict_diagnostics(nb: Notebook) -> list[Diagnostic]:
                 f"unresolved merge conflict: {c.message}",
                 index,
                 span,
-                {"conflict": c.id, "kind": c.kind.value},
+                {"conflict": c.id, "kind": c.kind.value, "notebookLevel": c.cell_index is None},
             )
         )
     return out
