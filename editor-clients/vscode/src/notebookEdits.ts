@@ -10,9 +10,9 @@ function findNotebook(uri: string): vscode.NotebookDocument | undefined {
 }
 
 /**
- * Apply cell metadata edits (each the cell's whole new metadata). One WorkspaceEdit,
+ * Apply cell edits: whole new metadata, new cell text, or a deletion. One WorkspaceEdit,
  * so one undo step reverts the lot; VS Code's ipynb serializer writes the metadata
- * back into the file on save.
+ * back into the file on save. The server lists deletions last, highest index first.
  */
 export async function applyNotebookEdits(
   edits: readonly NotebookCellEdit[],
@@ -32,7 +32,18 @@ export async function applyNotebookEdits(
       throw new Error(`${nb.uri.fsPath} has no cell ${e.cellIndex + 1}`);
     }
     const list = byNotebook.get(e.notebookUri) ?? [];
-    list.push(vscode.NotebookEdit.updateCellMetadata(e.cellIndex, e.metadata));
+    if (e.delete === true) {
+      list.push(vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(e.cellIndex, e.cellIndex + 1)));
+    } else {
+      if (e.metadata !== undefined) {
+        list.push(vscode.NotebookEdit.updateCellMetadata(e.cellIndex, e.metadata));
+      }
+      if (e.source !== undefined) {
+        const doc = nb.cellAt(e.cellIndex).document;
+        const all = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+        wedit.replace(doc.uri, all, e.source);
+      }
+    }
     byNotebook.set(e.notebookUri, list);
   }
   for (const [uri, list] of byNotebook) {

@@ -1,10 +1,15 @@
 // The JSON shapes of the server's command results that the client reads (docs/commands.md).
 
-/** A cell edit the client applies: the cell's whole new metadata (server: NotebookCellEdit). */
+/**
+ * A cell edit the client applies (server: NotebookCellEdit): the cell's whole new metadata,
+ * optionally its new text (conflict fixes in lenses), or `delete: true` to remove the cell.
+ */
 export interface NotebookCellEdit {
   notebookUri: string;
   cellIndex: number;
-  metadata: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  source?: string;
+  delete?: boolean;
 }
 
 export interface PlanCell {
@@ -107,6 +112,7 @@ export function isCellEdit(value: unknown): value is NotebookCellEdit {
     isObject(value) &&
     typeof value.notebookUri === "string" &&
     typeof value.cellIndex === "number" &&
-    isObject(value.metadata)
+    (value.delete === true || isObject(value.metadata)) &&
+    (value.source === undefined || typeof value.source === "string")
   );
 }
