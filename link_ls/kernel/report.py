@@ -145,3 +145,29 @@ class RunReport:
             "warnings": list(self.warnings),
             "steps": [r.to_json() for r in self.steps],
         }
+
+
+def step_label(step: PlanStep) -> str:
+    """``name (#N)``, or just ``#N`` for an unnamed cell."""
+    pos = f"#{step.index + 1}"
+    return step.name if step.name == pos else f"{step.name} ({pos})"
+
+
+def failure_message(report: RunReport) -> str | None:
+    """One line saying why a run did not finish, or None when it did (CLI and server)."""
+    if report.ok:
+        return None
+    f = report.failed
+    if f is None or f.error is None:
+        return "interrupted before the next cell"
+    where = f"cell {step_label(f.step)}"
+    err = f.error
+    if err.kind is ErrorKind.TIMEOUT:
+        return f"{where} timed out: {err.evalue}"
+    if err.kind is ErrorKind.INTERRUPTED:
+        return f"{where} was interrupted"
+    if err.kind is ErrorKind.KERNEL_DIED:
+        return f"the kernel died while running {where}: {err.evalue}"
+    if err.kind is ErrorKind.CACHE:
+        return f"{where}: cache error: {err.evalue}"
+    return f"{where} raised {err.summary}"

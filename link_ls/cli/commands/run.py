@@ -28,7 +28,14 @@ from link_ls.errors import UsageError
 from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.outputs import output_text
 from link_ls.kernel.params import parse_overrides, resolve_parameters
-from link_ls.kernel.report import ErrorKind, RunOutcome, RunReport, StepResult, StepStatus
+from link_ls.kernel.report import (
+    RunOutcome,
+    RunReport,
+    StepResult,
+    StepStatus,
+    failure_message,
+    step_label,
+)
 from link_ls.kernel.writeback import apply_report, validate
 from link_ls.notebook import Notebook, NotebookFormat, resolve_cell, save
 from link_ls.pipeline import PlanStep, RunPlan, build, plan_all, plan_cell, plan_up_to
@@ -120,11 +127,6 @@ def _target(nb: Notebook, args: argparse.Namespace) -> tuple[Notebook, Path] | N
     return None
 
 
-def _label(step: PlanStep) -> str:
-    pos = f"#{step.index + 1}"
-    return step.name if step.name == pos else f"{step.name} ({pos})"
-
-
 class _Printer(RunObserver):
     """Prints each cell's outputs as they arrive; a progress bar on a terminal."""
 
@@ -171,10 +173,10 @@ class _Printer(RunObserver):
     def step_started(self, position: int, total: int, step: PlanStep) -> None:
         self._end_line()
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, description=escape(_label(step)))
-            console.print(f"[bold][{position}/{total}][/] {escape(_label(step))}")
+            self.progress.update(self.task, description=escape(step_label(step)))
+            console.print(f"[bold][{position}/{total}][/] {escape(step_label(step))}")
         else:
-            self._write(f"[{position}/{total}] {_label(step)}\n")
+            self._write(f"[{position}/{total}] {step_label(step)}\n")
 
     def step_output(self, step: PlanStep, output: dict[str, Any]) -> None:
         text = output_text(output, ansi=self.tty)
@@ -203,23 +205,6 @@ def _summary(report: RunReport) -> str:
     return f"{ran} of {len(report.steps)} cells in {report.duration:.1f} s: " + ", ".join(
         parts or ["nothing ran"]
     )
-
-
-def _failure(report: RunReport) -> str:
-    f = report.failed
-    if f is None or f.error is None:
-        return "interrupted before the next cell"
-    where = f"cell {_label(f.step)}"
-    err = f.error
-    if err.kind is ErrorKind.TIMEOUT:
-        return f"{where} timed out: {err.evalue}"
-    if err.kind is ErrorKind.INTERRUPTED:
-        return f"{where} was interrupted"
-    if err.kind is ErrorKind.KERNEL_DIED:
-        return f"the kernel died while running {where}: {err.evalue}"
-    if err.kind is ErrorKind.CACHE:
-        return f"{where}: cache error: {err.evalue}"
-    return f"{where} raised {err.summary}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -285,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"wrote {escape(str(out_path))}")
     if report.ok:
         return 0
-    err_console.print(f"link-ls: {_failure(report)}", markup=False, highlight=False)
+    err_console.print(f"link-ls: {failure_message(report)}", markup=False, highlight=False)
     return 130 if report.outcome is RunOutcome.INTERRUPTED else 1
 
 

@@ -27,6 +27,7 @@ from pygls.exceptions import JsonRpcRequestCancelled
 
 from link_ls.errors import UsageError
 from link_ls.kernel.observer import RunObserver
+from link_ls.kernel.report import failure_message, step_label
 from link_ls.notebook import Notebook
 from link_ls.pipeline import PlanStep, RunPlan
 from link_ls.server.base import LinkServer, guard
@@ -76,11 +77,6 @@ def kernel_key(ls: LinkServer, uri: str) -> str:
     return path.resolve().as_uri()
 
 
-def _label(step: PlanStep) -> str:
-    pos = f"#{step.index + 1}"
-    return step.name if step.name == pos else f"{step.name} ({pos})"
-
-
 class _Progress(RunObserver):
     """Per-cell ``$/progress`` reports, handed from the run's thread to the event loop."""
 
@@ -97,10 +93,12 @@ class _Progress(RunObserver):
         self._report("kernel started" if kernel_started else "kernel ready", 0)
 
     def step_started(self, position: int, total: int, step: PlanStep) -> None:
-        self._report(f"[{position}/{total}] {_label(step)}", 100 * (position - 1) // max(total, 1))
+        self._report(
+            f"[{position}/{total}] {step_label(step)}", 100 * (position - 1) // max(total, 1)
+        )
 
     def step_finished(self, position: int, total: int, result: StepResult) -> None:
-        label = f"[{position}/{total}] {_label(result.step)}: {result.status.value}"
+        label = f"[{position}/{total}] {step_label(result.step)}: {result.status.value}"
         self._report(label, 100 * position // max(total, 1))
 
 
@@ -128,28 +126,6 @@ def _flag(a: dict[str, Any], key: str, default: bool) -> bool:
     if not isinstance(v, bool):
         raise UsageError(f"'{key}' must be true or false")
     return v
-
-
-def failure_message(report: RunReport) -> str | None:
-    """One line saying why a run did not finish (the CLI's wording), or None."""
-    from link_ls.kernel.report import ErrorKind
-
-    if report.ok:
-        return None
-    f = report.failed
-    if f is None or f.error is None:
-        return "interrupted before the next cell"
-    where = f"cell {_label(f.step)}"
-    err = f.error
-    if err.kind is ErrorKind.TIMEOUT:
-        return f"{where} timed out: {err.evalue}"
-    if err.kind is ErrorKind.INTERRUPTED:
-        return f"{where} was interrupted"
-    if err.kind is ErrorKind.KERNEL_DIED:
-        return f"the kernel died while running {where}: {err.evalue}"
-    if err.kind is ErrorKind.CACHE:
-        return f"{where}: cache error: {err.evalue}"
-    return f"{where} raised {err.summary}"
 
 
 async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, work: Work) -> Any:
