@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
-
 from link_ls.analysis import CellAnalysis, Span
 from link_ls.pipeline.graph import Pipeline
 from link_ls.pipeline.model import Diagnostic, Severity
@@ -116,6 +114,8 @@ def _links(p: Pipeline) -> Iterator[Diagnostic]:
 
 
 def _cycles(p: Pipeline) -> Iterator[Diagnostic]:
+    import networkx as nx  # imported on first use: most re-checks never get here
+
     for scc in nx.strongly_connected_components(p.graph):
         if len(scc) == 1:
             (n,) = scc

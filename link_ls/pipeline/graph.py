@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from link_ls.analysis import BUILTIN_NAMES, AnalysisCache, CellAnalysis, default_cache
 from link_ls.notebook.canvas import ComponentId
 from link_ls.notebook.model import Cell, NodeId, Notebook
 from link_ls.pipeline.model import Edge
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class Pipeline:
     def graph(self) -> nx.DiGraph[int]:
         """The execution graph, built on first use (a re-check rarely needs networkx)."""
         if self._graph is None:
+            import networkx as nx  # ~0.2 s to import: only when a graph is really needed
+
             g: nx.DiGraph[int] = nx.DiGraph()
             g.add_nodes_from(self.nodes)
             g.add_edges_from(self.declared if self.is_pipeline else self.inferred)
@@ -172,6 +176,8 @@ class Pipeline:
                     anc[n] = bits
                 self._anc = anc
                 return anc
+            import networkx as nx
+
             try:
                 order = list(nx.topological_sort(self.graph))
                 for n in order:
@@ -196,6 +202,8 @@ class Pipeline:
         return [n for p, n in enumerate(self.nodes) if bits >> p & 1]
 
     def descendants(self, idx: int) -> list[int]:
+        import networkx as nx
+
         return sorted(nx.descendants(self.graph, idx))
 
     def is_ancestor(self, a: int, b: int) -> bool:

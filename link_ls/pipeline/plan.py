@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from link_ls.errors import PipelineError
 from link_ls.pipeline.graph import Pipeline
 from link_ls.pipeline.model import PlanStep, RunPlan
 
 
 def _ordered(p: Pipeline, members: set[int]) -> list[int]:
+    import networkx as nx
+
     sub = p.graph.subgraph(members)
     try:
         return list(nx.lexicographical_topological_sort(sub, key=lambda n: n))
@@ -35,6 +35,8 @@ def _require_node(p: Pipeline, index: int) -> None:
 def plan_up_to(p: Pipeline, index: int) -> RunPlan:
     """The target's ancestors plus the target, topologically, ties by notebook order."""
     _require_node(p, index)
+    import networkx as nx
+
     members = set(nx.ancestors(p.graph, index)) | {index}
     return RunPlan("upTo", p.node_id(index), _steps(p, _ordered(p, members)))
 
