@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from link_ls.diff.align import align_cells
@@ -158,7 +158,10 @@ def _raw_md(nb: Notebook, index: int) -> Mapping[str, Any]:
     return md if isinstance(md, Mapping) else {}
 
 
-def _cell_metadata(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[MetadataChange]:
+def _metadata_changes(
+    a: Mapping[str, Any], b: Mapping[str, Any], canvas_skip: Iterable[str]
+) -> list[MetadataChange]:
+    """Per-key changes, with ``canvas`` opened up minus the keys diffed elsewhere."""
     out = diff_mapping(a, b, skip={"canvas"})
     ca, cb = a.get("canvas"), b.get("canvas")
     if isinstance(ca, Mapping) or isinstance(cb, Mapping):
@@ -166,26 +169,21 @@ def _cell_metadata(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[MetadataC
             diff_mapping(
                 ca if isinstance(ca, Mapping) else {},
                 cb if isinstance(cb, Mapping) else {},
-                skip=PIPELINE_KEYS,
+                skip=set(canvas_skip),
                 prefix="canvas.",
             )
         )
     return out
+
+
+def _cell_metadata(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[MetadataChange]:
+    # edges, names and ids are pipeline changes, reported by the pipeline diff
+    return _metadata_changes(a, b, PIPELINE_KEYS)
 
 
 def _notebook_metadata(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[MetadataChange]:
-    out = diff_mapping(a, b, skip={"canvas"})
-    ca, cb = a.get("canvas"), b.get("canvas")
-    if isinstance(ca, Mapping) or isinstance(cb, Mapping):
-        out.extend(
-            diff_mapping(
-                ca if isinstance(ca, Mapping) else {},
-                cb if isinstance(cb, Mapping) else {},
-                skip={"parameters"},
-                prefix="canvas.",
-            )
-        )
-    return out
+    # parameters are pipeline changes too
+    return _metadata_changes(a, b, {"parameters"})
 
 
 def diff_mapping(

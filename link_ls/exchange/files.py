@@ -12,6 +12,7 @@ from link_ls.exchange.graph import validate
 from link_ls.exchange.link_format import is_link_list, read_link, write_link
 from link_ls.exchange.linkls_format import is_linkls, read_linkls, write_linkls
 from link_ls.exchange.model import LINK_LS_FORMAT, ExchangePipeline
+from link_ls.notebook.formats import read_text
 
 FORMATS = ("link-ls", "link")
 
@@ -44,20 +45,10 @@ def loads_pipeline(text: str, name: str = "<pipeline>") -> ExchangePipeline:
 
 def load_pipeline(path: str | os.PathLike[str]) -> ExchangePipeline:
     """Read and validate a pipeline file."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ExchangeError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ExchangeError(f"{p}: is a directory, not a pipeline file") from None
-    except OSError as e:
-        raise ExchangeError(f"{p}: cannot read: {e.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ExchangeFormatError(f"{p}: not UTF-8 text") from None
-    return loads_pipeline(text, str(p))
+    text = read_text(
+        path, what="a pipeline file", missing=ExchangeError, invalid=ExchangeFormatError
+    )
+    return loads_pipeline(text, str(Path(path)))
 
 
 def to_json(

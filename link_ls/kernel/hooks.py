@@ -41,7 +41,6 @@ EXECUTE = CacheDecision(StepAction.EXECUTE)
 class StepCache(Protocol):
     def prepare(self, nb: Notebook, plan: RunPlan) -> None:
         """Called once before the first step of a run (after parameters are set)."""
-        ...
 
     def decide(self, session: KernelSession, step: PlanStep) -> CacheDecision:
         """Called before each step in plan order.
@@ -49,10 +48,8 @@ class StepCache(Protocol):
         RESTORED: the cache put the step's variables into the kernel and returns its
         outputs; SKIPPED: not needed (a later restore covers it); EXECUTE: run it.
         """
-        ...
 
     def after_execute(
         self, session: KernelSession, step: PlanStep, outputs: tuple[dict[str, Any], ...]
     ) -> None:
         """Called after a step executed without error (the cache may store an entry)."""
-        ...

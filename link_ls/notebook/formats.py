@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from link_ls.errors import NotebookFormatError, NotebookNotFound
+from link_ls.errors import LinkError, NotebookFormatError, NotebookNotFound
 from link_ls.notebook.model import Notebook, NotebookFormat
 
 _TEXT_SUFFIXES = {".py"}
@@ -122,22 +122,33 @@ def loads(text: str, *, name: str = "<notebook>", path: Path | None = None) -> N
     return nb
 
 
-def load(path: str | os.PathLike[str]) -> Notebook:
-    """Read a notebook file (``.ipynb`` JSON or text, or a jupytext ``.py``)."""
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "a notebook",
+    missing: type[LinkError] = NotebookNotFound,
+    invalid: type[LinkError] = NotebookFormatError,
+) -> str:
+    """A file's UTF-8 text, or a one-line ``missing``/``invalid`` error naming the file."""
     p = Path(path)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise NotebookNotFound(f"{p}: no such file") from None
+        raise missing(f"{p}: no such file") from None
     except IsADirectoryError:
-        raise NotebookNotFound(f"{p}: is a directory, not a notebook") from None
+        raise missing(f"{p}: is a directory, not {what}") from None
     except OSError as e:
-        raise NotebookNotFound(f"{p}: cannot read: {e.strerror}") from None
+        raise missing(f"{p}: cannot read: {e.strerror}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise NotebookFormatError(f"{p}: not UTF-8 text") from None
-    return loads(text, name=str(p), path=p)
+        raise invalid(f"{p}: not UTF-8 text") from None
+
+
+def load(path: str | os.PathLike[str]) -> Notebook:
+    """Read a notebook file (``.ipynb`` JSON or text, or a jupytext ``.py``)."""
+    p = Path(path)
+    return loads(read_text(p), name=str(p), path=p)
 
 
 def _ipynb_text(nb: Notebook) -> str:
