@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import json
+import keyword
 import math
 import re
 import uuid
@@ -149,7 +150,7 @@ def _parameters_code(params: Sequence[Parameter]) -> str:
             exact = False
         if isinstance(value, float) and not math.isfinite(value):
             exact = False
-        if not p.name.isidentifier() or not exact:
+        if not p.name.isidentifier() or keyword.iskeyword(p.name) or not exact:
             # not expressible as code: keep the parameters exactly, as JSON
             return json.dumps(
                 [{"name": q.name, "type": q.type, "value": q.value} for q in params],

@@ -152,3 +152,11 @@ def test_duplicate_names_cannot_be_written_in_links_format() -> None:
 def test_ambiguous_parent_name_is_an_error() -> None:
     with pytest.raises(ExchangeFormatError, match="ambiguous"):
         load_pipeline(FIXTURES / "bad" / "link-ambiguous-parent.json")
+
+
+def test_parameter_named_like_a_keyword_survives_link_format() -> None:
+    from link_ls.exchange.link_format import _parameters_code, _params_from_code
+    from link_ls.notebook import Parameter
+
+    params = [Parameter("if", "int", 1), Parameter("rate", "float", 0.5)]
+    assert _params_from_code(_parameters_code(params), "t") == params
