@@ -1,11 +1,21 @@
-"""Pipeline parameters: typed values from ``metadata.canvas.parameters``, ``--param`` overrides.
+"""Pipeline parameters: typed values from ``metadata.canvas.parameters`` and overrides.
 
 Declared types (Link's, with common aliases): ``int``, ``float``, ``str``, ``bool``,
-``list``, ``dict``. An override ``NAME=VALUE`` is converted by the declared type;
-``list``/``dict`` values are JSON (or a Python literal). A parameter of a type
-link-ls does not know keeps its declared value, and an override of it is read as
-a Python literal, falling back to the plain string. Parameters reach the kernel as
-JSON decoded inside it, so no value is ever spliced into code as text.
+``list``, ``tuple``, ``dict``. An override ``--param NAME=VALUE`` is converted by the
+declared type; ``list``/``tuple``/``dict`` values are JSON (or a Python literal). A
+parameter of a type link-ls does not know keeps its declared value, and an override of
+it is read as a Python literal, falling back to the plain string.
+
+An override in Link's shape, ``-p NAME TYPE VALUE`` (``mrx-link run``), brings its own
+type, which wins over the declared one as in Link. Its value is read as Link 2.7 reads
+it: ``str`` takes the text as it is, every other type a Python literal (``True``,
+``3``, ``0.5``, ``[1, 2]``, ``{'k': 1}``; so ``true`` or ``yes`` is an error). Link
+then passes whatever the literal was (``-p n int 3.5`` gives the float 3.5, ``-p flag
+bool 1`` the int 1); link-ls requires the literal to be of the stated type instead
+(an ``int`` is accepted for ``float``, a list for ``tuple`` and a tuple for ``list``).
+
+Parameters reach the kernel as JSON decoded inside it, so no value is ever spliced
+into code as text; a ``tuple`` parameter is turned back into a tuple there.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import keyword
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from link_ls.kernel.errors import ParameterError
 from link_ls.notebook import Parameter
@@ -34,13 +44,27 @@ _ALIASES = {
     "boolean": "bool",
     "list": "list",
     "array": "list",
-    "tuple": "list",
+    "tuple": "tuple",
     "dict": "dict",
     "object": "dict",
     "json": "json",
 }
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
+#: the types ``mrx-link run -p NAME TYPE VALUE`` accepts (any letter case), in Link's order
+LINK_TYPES = ("bool", "int", "float", "str", "dict", "list", "tuple")
+
+
+@dataclass(frozen=True)
+class TypedOverride:
+    """An override in Link's shape, ``-p NAME TYPE VALUE``: the value's type comes with it."""
+
+    type: str
+    text: str
+
+
+#: an override as typed on the command line: ``--param`` text, or Link's typed triple
+Override: TypeAlias = "str | TypedOverride"
 
 
 @dataclass(frozen=True)
@@ -74,15 +98,8 @@ def _from_text(kind: str, text: str) -> Any:
         if low in _FALSE:
             return False
         raise ValueError(text)
-    if kind in ("list", "dict", "json"):
-        value = _literal(text)
-        if kind == "list" and isinstance(value, tuple):
-            value = list(value)
-        if kind == "list" and not isinstance(value, list):
-            raise ValueError(text)
-        if kind == "dict" and not isinstance(value, dict):
-            raise ValueError(text)
-        return value
+    if kind in ("list", "tuple", "dict", "json"):
+        return _of_kind(kind, _literal(text))
     try:
         return _literal(text)
     except (ValueError, SyntaxError):
@@ -111,11 +128,47 @@ def _from_declared(kind: str, value: Any) -> Any:
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
         raise ValueError(value)
-    if kind == "list" and not isinstance(value, list):
-        raise ValueError(value)
-    if kind == "dict" and not isinstance(value, dict):
+    return _of_kind(kind, value)
+
+
+def _of_kind(kind: str, value: Any) -> Any:
+    """``value`` (a decoded literal) as ``kind`` for the container types; ValueError if not."""
+    if kind in ("list", "tuple") and isinstance(value, (list, tuple)):
+        return list(value) if kind == "list" else tuple(value)
+    if kind in ("list", "tuple") or (kind == "dict" and not isinstance(value, dict)):
         raise ValueError(value)
     return value
+
+
+def link_value(type_name: str, text: str) -> Any:
+    """A ``-p NAME TYPE VALUE`` value, read as Link reads it and checked against TYPE.
+
+    Raises ValueError with a short reason when TYPE is not one of Link's or the value
+    does not fit it.
+    """
+    kind = type_name.strip().lower()
+    if kind not in LINK_TYPES:
+        raise ValueError(f"unknown type {type_name!r} (Link's types: {', '.join(LINK_TYPES)})")
+    if kind == "str":
+        return text
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        hint = " (True or False, as Python writes them)" if kind == "bool" else ""
+        raise ValueError(f"not a Python literal{hint}, which is how Link reads it") from None
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if kind in ("int", "float") and isinstance(value, int) and not isinstance(value, bool):
+        return value if kind == "int" else float(value)
+    if kind == "float" and isinstance(value, float):
+        return value
+    if kind in ("list", "tuple", "dict"):
+        try:
+            return _of_kind(kind, value)
+        except ValueError:
+            pass
+    article = "an" if kind == "int" else "a"
+    raise ValueError(f"not {article} {kind} (it reads as the {type(value).__name__} {value!r})")
 
 
 def _kind(type_name: str) -> str:
@@ -134,17 +187,42 @@ def parse_overrides(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def collect_overrides(
+    params: Sequence[str] = (), typed: Sequence[Sequence[str]] = ()
+) -> dict[str, Override]:
+    """``--param NAME=VALUE`` items and Link's ``-p NAME TYPE VALUE`` triples, together.
+
+    A triple's type and value are checked here (before any kernel starts); a name given
+    twice with ``-p``, or by both forms, is an error, as Link refuses duplicates.
+    """
+    out: dict[str, Override] = dict(parse_overrides(params))
+    seen: set[str] = set()
+    for triple in typed:
+        name, type_name, text = triple
+        where = f"-p {name} {type_name} {text}"
+        if name in seen or name in out:
+            raise ParameterError(f"{where}: parameter {name!r} is given twice")
+        seen.add(name)
+        try:
+            link_value(type_name, text)
+        except ValueError as e:
+            raise ParameterError(f"{where}: {e}") from None
+        out[name] = TypedOverride(type_name.strip().lower(), text)
+    return out
+
+
 def resolve_parameters(
-    declared: Sequence[Parameter], overrides: Mapping[str, str] | None = None
+    declared: Sequence[Parameter], overrides: Mapping[str, Override] | None = None
 ) -> tuple[ParamValue, ...]:
-    """Declared parameters converted to their types, with ``overrides`` (raw text) applied."""
+    """Declared parameters converted to their types, with ``overrides`` applied."""
     overrides = dict(overrides or {})
     known = {p.name for p in declared}
-    for name in overrides:
+    for name, given in overrides.items():
         if name not in known:
             listed = ", ".join(p.name for p in declared) or "none"
+            opt = f"-p {name}" if isinstance(given, TypedOverride) else f"--param {name}"
             raise ParameterError(
-                f"--param {name}: the notebook declares no parameter {name!r} (declared: {listed})"
+                f"{opt}: the notebook declares no parameter {name!r} (declared: {listed})"
             )
     out: list[ParamValue] = []
     for p in declared:
@@ -152,8 +230,18 @@ def resolve_parameters(
             raise ParameterError(f"parameter {p.name!r} is not a valid Python name")
         kind = _kind(p.type)
         shown = kind or p.type
-        if p.name in overrides:
-            text = overrides[p.name]
+        override = overrides.get(p.name)
+        if isinstance(override, TypedOverride):
+            where = f"-p {p.name} {override.type} {override.text}"
+            try:
+                value = link_value(override.type, override.text)
+            except ValueError as e:
+                raise ParameterError(f"{where}: {e}") from None
+            _check_json(p.name, value, where)
+            out.append(ParamValue(p.name, override.type, value, overridden=True))
+            continue
+        if override is not None:
+            text = override
             try:
                 value = _from_text(kind, text)
             except (ValueError, SyntaxError, TypeError):
@@ -190,11 +278,15 @@ def parameters_code(values: Sequence[ParamValue]) -> str:
     if not values:
         return ""
     payload = json.dumps({v.name: v.value for v in values}, allow_nan=True)
-    return (
+    code = (
         "import json as __link_ls_json\n"
         f"globals().update(__link_ls_json.loads({payload!r}))\n"
         "del __link_ls_json\n"
     )
+    # JSON has no tuples: a tuple parameter arrives as a list and is turned back
+    for name in (v.name for v in values if isinstance(v.value, tuple)):
+        code += f"{name} = tuple({name})\n"
+    return code
 
 
 def parameters_json(values: Sequence[ParamValue]) -> dict[str, Any]:
