@@ -1,18 +1,14 @@
-"""Pipeline parameters: typed values from ``metadata.canvas.parameters`` and overrides.
+"""Pipeline parameters for a run: declared values and overrides, typed, as kernel code.
 
-Declared types (Link's, with common aliases): ``int``, ``float``, ``str``, ``bool``,
-``list``, ``tuple``, ``dict``. An override ``--param NAME=VALUE`` is converted by the
-declared type; ``list``/``tuple``/``dict`` values are JSON (or a Python literal). A
-parameter of a type link-ls does not know keeps its declared value, and an override of
-it is read as a Python literal, falling back to the plain string.
-
-An override in Link's shape, ``-p NAME TYPE VALUE`` (``mrx-link run``), brings its own
-type, which wins over the declared one as in Link. Its value is read as Link 2.7 reads
-it: ``str`` takes the text as it is, every other type a Python literal (``True``,
-``3``, ``0.5``, ``[1, 2]``, ``{'k': 1}``; so ``true`` or ``yes`` is an error). Link
-then passes whatever the literal was (``-p n int 3.5`` gives the float 3.5, ``-p flag
-bool 1`` the int 1); link-ls requires the literal to be of the stated type instead
-(an ``int`` is accepted for ``float``, a list for ``tuple`` and a tuple for ``list``).
+Values are typed by :mod:`link_ls.notebook.paramtypes` (declared types ``int``,
+``float``, ``str``, ``bool``, ``list``, ``tuple``, ``dict``). An override ``--param
+NAME=VALUE`` is converted by the declared type. An override in Link's shape, ``-p NAME
+TYPE VALUE`` (``mrx-link run``), brings its own type, which wins over the declared one
+as in Link; its value is read as Link 2.7 reads it (``str`` as is, every other type a
+Python literal, so ``true`` or ``yes`` is an error). Link then passes whatever the
+literal was (``-p n int 3.5`` gives the float 3.5, ``-p flag bool 1`` the int 1);
+link-ls requires the literal to be of the stated type instead (an ``int`` is accepted
+for ``float``, a list for ``tuple`` and a tuple for ``list``).
 
 Parameters reach the kernel as JSON decoded inside it, so no value is ever spliced
 into code as text; a ``tuple`` parameter is turned back into a tuple there.
@@ -20,7 +16,6 @@ into code as text; a ``tuple`` parameter is turned back into a tuple there.
 
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import math
@@ -30,29 +25,7 @@ from typing import Any, TypeAlias
 
 from link_ls.kernel.errors import ParameterError
 from link_ls.notebook import Parameter
-
-_ALIASES = {
-    "int": "int",
-    "integer": "int",
-    "float": "float",
-    "number": "float",
-    "double": "float",
-    "str": "str",
-    "string": "str",
-    "text": "str",
-    "bool": "bool",
-    "boolean": "bool",
-    "list": "list",
-    "array": "list",
-    "tuple": "tuple",
-    "dict": "dict",
-    "object": "dict",
-    "json": "json",
-}
-_TRUE = {"true", "1", "yes", "y", "on"}
-_FALSE = {"false", "0", "no", "n", "off"}
-#: the types ``mrx-link run -p NAME TYPE VALUE`` accepts (any letter case), in Link's order
-LINK_TYPES = ("bool", "int", "float", "str", "dict", "list", "tuple")
+from link_ls.notebook.paramtypes import from_declared, from_text, kind_of, link_value
 
 
 @dataclass(frozen=True)
@@ -75,104 +48,6 @@ class ParamValue:
     type: str
     value: Any
     overridden: bool = False
-
-
-def _literal(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return ast.literal_eval(text)
-
-
-def _from_text(kind: str, text: str) -> Any:
-    if kind == "int":
-        return int(text.strip())
-    if kind == "float":
-        return float(text.strip())
-    if kind == "str":
-        return text
-    if kind == "bool":
-        low = text.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ValueError(text)
-    if kind in ("list", "tuple", "dict", "json"):
-        return _of_kind(kind, _literal(text))
-    try:
-        return _literal(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _from_declared(kind: str, value: Any) -> Any:
-    """A value from the notebook's JSON metadata, into its declared type."""
-    if isinstance(value, str) and kind not in ("str", ""):
-        return _from_text(kind, value)
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(value)
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return int(value)
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(value)
-        return float(value)
-    if kind == "str":
-        return value if isinstance(value, str) else json.dumps(value)
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        raise ValueError(value)
-    return _of_kind(kind, value)
-
-
-def _of_kind(kind: str, value: Any) -> Any:
-    """``value`` (a decoded literal) as ``kind`` for the container types; ValueError if not."""
-    if kind in ("list", "tuple") and isinstance(value, (list, tuple)):
-        return list(value) if kind == "list" else tuple(value)
-    if kind in ("list", "tuple") or (kind == "dict" and not isinstance(value, dict)):
-        raise ValueError(value)
-    return value
-
-
-def link_value(type_name: str, text: str) -> Any:
-    """A ``-p NAME TYPE VALUE`` value, read as Link reads it and checked against TYPE.
-
-    Raises ValueError with a short reason when TYPE is not one of Link's or the value
-    does not fit it.
-    """
-    kind = type_name.strip().lower()
-    if kind not in LINK_TYPES:
-        raise ValueError(f"unknown type {type_name!r} (Link's types: {', '.join(LINK_TYPES)})")
-    if kind == "str":
-        return text
-    try:
-        value = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        hint = " (True or False, as Python writes them)" if kind == "bool" else ""
-        raise ValueError(f"not a Python literal{hint}, which is how Link reads it") from None
-    if kind == "bool" and isinstance(value, bool):
-        return value
-    if kind in ("int", "float") and isinstance(value, int) and not isinstance(value, bool):
-        return value if kind == "int" else float(value)
-    if kind == "float" and isinstance(value, float):
-        return value
-    if kind in ("list", "tuple", "dict"):
-        try:
-            return _of_kind(kind, value)
-        except ValueError:
-            pass
-    article = "an" if kind == "int" else "a"
-    raise ValueError(f"not {article} {kind} (it reads as the {type(value).__name__} {value!r})")
-
-
-def _kind(type_name: str) -> str:
-    return _ALIASES.get(type_name.strip().lower(), "")
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, str]:
@@ -228,7 +103,7 @@ def resolve_parameters(
     for p in declared:
         if not p.name.isidentifier() or keyword.iskeyword(p.name):
             raise ParameterError(f"parameter {p.name!r} is not a valid Python name")
-        kind = _kind(p.type)
+        kind = kind_of(p.type)
         shown = kind or p.type
         override = overrides.get(p.name)
         if isinstance(override, TypedOverride):
@@ -243,7 +118,7 @@ def resolve_parameters(
         if override is not None:
             text = override
             try:
-                value = _from_text(kind, text)
+                value = from_text(kind, text)
             except (ValueError, SyntaxError, TypeError):
                 raise ParameterError(
                     f"--param {p.name}={text}: not a valid {shown} for parameter {p.name!r}"
@@ -252,7 +127,7 @@ def resolve_parameters(
             out.append(ParamValue(p.name, p.type, value, overridden=True))
             continue
         try:
-            value = _from_declared(kind, p.value)
+            value = from_declared(kind, p.value)
         except (ValueError, SyntaxError, TypeError):
             raise ParameterError(
                 f"parameter {p.name!r}: declared value {p.value!r} is not a valid {shown}"
