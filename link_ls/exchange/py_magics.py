@@ -146,9 +146,11 @@ def _time(code: list[str], target: str) -> list[str]:
 class _Rewriter:
     """Replacement lines for one ``get_ipython()`` statement; collects the helpers used."""
 
-    def __init__(self, translate_body: Callable[[str], Translated]) -> None:
+    def __init__(self, translate_body: Callable[[str, int], Translated]) -> None:
         self.helpers: set[str] = set()
         self._body = translate_body
+        #: line of the statement being rewritten (a cell magic's body starts below it)
+        self.line = 1
 
     def statement(self, method: str, args: list[str], target: str) -> list[str]:
         if method == "system" and not target:
@@ -199,7 +201,7 @@ class _Rewriter:
     def _cell(self, name: str, line: str, body: str) -> list[str]:
         if name == "time" and not line.strip():
             self.helpers.add("_link_time")
-            inner = self._body(body)
+            inner = self._body(body, self.line)
             self.helpers |= inner.helpers
             return _time(inner.source.rstrip("\n").split("\n"), "")
         if name in ("bash", "sh") and not line.strip():
@@ -237,10 +239,11 @@ def _ipython_transform(source: str) -> str:
     return out
 
 
-def translate(source: str, where: str) -> Translated:
+def translate(source: str, where: str, first_line: int = 0) -> Translated:
     """``source`` as plain Python; :class:`ExportError` "``where`` line N: why" if it cannot be.
 
     Only statements IPython rewrote are touched: every other line stays as written.
+    ``first_line`` is added to line numbers in messages (for a cell magic's body).
     """
     try:
         ast.parse(source)
@@ -250,9 +253,10 @@ def translate(source: str, where: str) -> Translated:
     try:
         tree = ast.parse(text)
     except SyntaxError as e:
-        raise ExportError(f"{where} line {e.lineno}: syntax error: {e.msg}") from None
+        line = (e.lineno or 1) + first_line
+        raise ExportError(f"{where} line {line}: syntax error: {e.msg}") from None
     lines = text.split("\n")
-    rewriter = _Rewriter(lambda body: translate(body, where))
+    rewriter = _Rewriter(lambda body, line: translate(body, where, first_line + line))
     edits: list[tuple[int, int, list[str]]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Expr):
@@ -265,10 +269,11 @@ def translate(source: str, where: str) -> Translated:
         if call is None:
             continue
         assert node.end_lineno is not None
+        rewriter.line = node.lineno
         try:
             new = rewriter.statement(*call, target)
         except _Refused as e:
-            raise ExportError(f"{where} line {node.lineno}: {e}") from None
+            raise ExportError(f"{where} line {node.lineno + first_line}: {e}") from None
         pad = lines[node.lineno - 1][: node.col_offset]
         if not pad:  # a dropped magic needs no `pass` outside a block
             new = [ln.removeprefix("pass  ") for ln in new]
@@ -279,6 +284,7 @@ def translate(source: str, where: str) -> Translated:
     for node in ast.walk(ast.parse(out)):
         if isinstance(node, ast.Name) and node.id == "get_ipython":
             raise ExportError(
-                f"{where} line {node.lineno}: get_ipython() needs IPython; a script cannot run it"
+                f"{where} line {node.lineno + first_line}: get_ipython() needs IPython; a "
+                "script cannot run it"
             )
     return Translated(out, frozenset(rewriter.helpers))

@@ -178,6 +178,7 @@ def test_magics_are_translated_to_plain_python(tmp_path: Path) -> None:
         ("%%capture out\nprint(1)\n", "line 1: IPython cell magic %%capture"),
         ("ip = get_ipython()\n", "line 1: get_ipython() needs IPython"),
         ("print(1\n", "line 1: syntax error"),
+        ("%%time\nx = 1\n%who\n", "line 3: IPython magic %who"),
     ],
 )
 def test_untranslatable_magics_are_refused_naming_the_cell(source: str, message: str) -> None:
