@@ -106,6 +106,11 @@ _FUNC_OF_KIND = {
 }
 
 
+def _one_line(text: str) -> str:
+    """A name fit for a ``#`` comment: line breaks would end the comment."""
+    return " ".join(text.splitlines()) if text else text
+
+
 def _q(text: str) -> str:
     """A double-quoted Python string literal (JSON's escapes are Python's too)."""
     return json.dumps(text, ensure_ascii=False)
@@ -186,7 +191,8 @@ def _header(pipe: ExchangePipeline, name: str, n: int) -> str:
         f"link-ls.\n\nRun: {usage}\n"
         + ("(every option is optional; --help lists them with their defaults)\n")
     )
-    return "#!/usr/bin/env python3\n" + f'"""{doc.replace(chr(92), chr(92) * 2)}"""\n'
+    doc = doc.replace("\\", "\\\\").replace('"', '\\"')
+    return "#!/usr/bin/env python3\n" + f'"""{doc}"""\n'
 
 
 def _check_language(pipe: ExchangePipeline, name: str) -> None:
@@ -217,12 +223,12 @@ def to_script(pipe: ExchangePipeline, name: str = "pipeline") -> str:
         code, hoisted = _hoist_future(done.source)
         future += [f for f in hoisted if f not in future]
         parents = ", ".join(
-            pipe.parent_name(p) + ("" if pipe.component(p) else " (not in this script)")
+            _one_line(pipe.parent_name(p)) + ("" if pipe.component(p) else " (not in this script)")
             for p in c.parents
         )
         body = code.strip("\n")
         blocks.append(
-            f"{_RULE}\n# Component: {c.name}\n# Parents: {parents or '(none)'}\n"
+            f"{_RULE}\n# Component: {_one_line(c.name)}\n# Parents: {parents or '(none)'}\n"
             + (body + "\n" if body else "")
         )
     parts = [_header(pipe, name, len(order)), "\n", *future, "import argparse\n"]

@@ -222,3 +222,13 @@ def test_example_export_is_stable() -> None:
     assert dumps_pipeline(pipe, "py", "pipeline.ipynb") == dumps_pipeline(
         pipe, "py", "pipeline.ipynb"
     )
+
+
+def test_odd_names_stay_inside_comments_and_the_docstring() -> None:
+    nb = notebook(
+        [component('two\nlines """ \\ ', "x = 1"), component("b", "y = x", ['two\nlines """ \\ '])]
+    )
+    text = dumps_pipeline(collect(nb), "py", 'odd """" \\ name.ipynb')
+    compile(text, "odd.py", "exec")
+    assert "# Component: two lines" in text
+    assert '# Parents: two lines """ \\' in text
