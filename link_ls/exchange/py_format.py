@@ -34,7 +34,7 @@ from typing import Any
 
 from link_ls.exchange.errors import ExportError
 from link_ls.exchange.graph import topological
-from link_ls.exchange.model import ExchangePipeline
+from link_ls.exchange.model import ExchangeComponent, ExchangePipeline
 from link_ls.exchange.py_magics import HELPERS, translate
 from link_ls.notebook import Parameter
 from link_ls.notebook.paramtypes import FALSE_WORDS, TRUE_WORDS, from_declared, kind_of
@@ -242,15 +242,27 @@ def to_script(pipe: ExchangePipeline, name: str = "pipeline") -> str:
     parts += ["\n\n" + d for d in [*defs, parser]]
     assign = "".join(f"{p.name} = _link_args.{p.name}\n" for p in pipe.parameters)
     parts.append("\n\n_link_args = _link_parse_args()\n" + assign + "del _link_args\n")
-    parts += ["\n" + b for b in blocks]
-    script = "".join(parts)
+    head = "".join(parts)
+    script = head + "".join("\n" + b for b in blocks)
     try:
         compile(script, f"{name}.py", "exec", dont_inherit=True)
     except SyntaxError as e:
-        raise ExportError(
-            f"{name}: the script would not compile (line {e.lineno}: {e.msg})"
-        ) from None
+        raise ExportError(_compile_error(e, head, blocks, order, name)) from None
     return script
+
+
+def _compile_error(
+    e: SyntaxError, head: str, blocks: list[str], order: list[ExchangeComponent], name: str
+) -> str:
+    """Which component (and its line) keeps the script from compiling, e.g. top-level await."""
+    line = (e.lineno or 0) - head.count("\n")
+    for block, c in zip(blocks, order, strict=True):
+        size = block.count("\n") + 1  # the blank line before each block
+        if 0 < line <= size:
+            # three header lines (rule, name, parents) and a blank line precede the code
+            return f"{name}: component {c.name!r} line {line - 4}: {e.msg} (not valid in a script)"
+        line -= size
+    return f"{name}: the script would not compile (line {e.lineno}: {e.msg})"
 
 
 def _hoist_future(source: str) -> tuple[str, list[str]]:

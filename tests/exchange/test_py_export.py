@@ -179,6 +179,7 @@ def test_magics_are_translated_to_plain_python(tmp_path: Path) -> None:
         ("ip = get_ipython()\n", "line 1: get_ipython() needs IPython"),
         ("print(1\n", "line 1: syntax error"),
         ("%%time\nx = 1\n%who\n", "line 3: IPython magic %who"),
+        ("x = 1\nawait x\n", "line 2: 'await' outside function (not valid in a script)"),
     ],
 )
 def test_untranslatable_magics_are_refused_naming_the_cell(source: str, message: str) -> None:
