@@ -62,7 +62,7 @@ def to_json(
     if fmt == "link":
         return write_link(pipe, name)
     if fmt == "py":
-        raise ExchangeError("format 'py' is a Python script, not JSON (see dumps_pipeline)")
+        raise ExchangeError("format 'py' is a Python script, not JSON (dumps_pipeline writes it)")
     raise ExchangeError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
