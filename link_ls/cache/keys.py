@@ -17,7 +17,7 @@ from typing import Any, NewType
 import networkx as nx
 
 from link_ls.errors import LinkError
-from link_ls.kernel.params import resolve_parameters
+from link_ls.kernel.params import Override, resolve_parameters
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline, build
 
@@ -38,7 +38,7 @@ def normalise_source(source: str) -> str:
 
 
 def effective_parameters(
-    nb: Notebook, overrides: Mapping[str, str] | None = None
+    nb: Notebook, overrides: Mapping[str, Override] | None = None
 ) -> dict[str, Any]:
     """Parameter values exactly as a run sets them in the kernel (typed, overrides applied).
 

@@ -27,6 +27,7 @@ from link_ls.cache.status import wants_cache
 from link_ls.cache.store import CacheStore
 from link_ls.cache.transfer import apply_entry, discard_staged, save_entry, stage_entries
 from link_ls.kernel.hooks import EXECUTE, CacheDecision, StepAction, StepCache
+from link_ls.kernel.params import Override
 from link_ls.kernel.session import KernelSession
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline, PlanStep, RunPlan, build
@@ -40,8 +41,8 @@ class CacheOptions:
     cache_dir: str | None = None
     #: store every component, not only those whose ``canvas.diskcache`` is true
     cache_all: bool = False
-    #: ``--param`` overrides as typed on the command line (NAME -> text)
-    parameters: Mapping[str, str] = field(default_factory=dict)
+    #: ``--param`` / ``-p`` overrides as typed on the command line
+    parameters: Mapping[str, Override] = field(default_factory=dict)
     #: limit for one save or restore round trip in the kernel (None: no limit)
     timeout: float | None = None
     #: called with each note from deciding a step (an entry that cannot be restored);

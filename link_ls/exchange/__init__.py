@@ -5,13 +5,17 @@ Core entry points (the CLI and the server only translate arguments and results):
 - :func:`export_pipeline` — a notebook's components as the JSON to write;
 - :func:`load_pipeline` / :func:`parse_pipeline` — read and validate a file, either format;
 - :func:`plan_import` → :class:`ImportResult` — decide an import without touching anything;
-  :func:`apply_import` performs it on a notebook; :func:`new_notebook` starts an empty one.
+  :func:`apply_import` performs it on a notebook; :func:`new_notebook` starts an empty one;
+- :func:`dumps_pipeline` with format "py" — the pipeline as a runnable Python script;
+- :func:`plan_convert` / :func:`convert` — one file into another by extension
+  (``.ipynb``, Link ``.json``, ``.py``), like ``mrx-link convert``.
 
 The formats are documented in ``docs/pipeline-format.md``.
 """
 
 from __future__ import annotations
 
+from link_ls.exchange.convert import Conversion, convert, plan_convert
 from link_ls.exchange.errors import (
     ExchangeError,
     ExchangeFormatError,
@@ -51,6 +55,7 @@ __all__ = [
     "FORMATS",
     "LINK_LS_FORMAT",
     "LINK_LS_VERSION",
+    "Conversion",
     "ExchangeComponent",
     "ExchangeError",
     "ExchangeFormatError",
@@ -65,6 +70,7 @@ __all__ = [
     "apply_import",
     "check_storable",
     "collect",
+    "convert",
     "dumps_pipeline",
     "export_pipeline",
     "from_notebook",
@@ -73,6 +79,7 @@ __all__ = [
     "loads_pipeline",
     "new_notebook",
     "parse_pipeline",
+    "plan_convert",
     "plan_import",
     "schema",
     "to_json",

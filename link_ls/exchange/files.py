@@ -12,9 +12,11 @@ from link_ls.exchange.graph import validate
 from link_ls.exchange.link_format import is_link_list, read_link, write_link
 from link_ls.exchange.linkls_format import is_linkls, read_linkls, write_linkls
 from link_ls.exchange.model import LINK_LS_FORMAT, ExchangePipeline
+from link_ls.exchange.py_format import to_script
 from link_ls.notebook.formats import read_text
 
-FORMATS = ("link-ls", "link")
+#: export formats: two JSON files, and a runnable Python script ("py", text only)
+FORMATS = ("link-ls", "link", "py")
 
 
 def parse_pipeline(data: Any, name: str = "<pipeline>") -> ExchangePipeline:
@@ -59,8 +61,13 @@ def to_json(
         return write_linkls(pipe)
     if fmt == "link":
         return write_link(pipe, name)
+    if fmt == "py":
+        raise ExchangeError("format 'py' is a Python script, not JSON (dumps_pipeline writes it)")
     raise ExchangeError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
 def dumps_pipeline(pipe: ExchangePipeline, fmt: str = "link-ls", name: str = "<pipeline>") -> str:
+    """The file's text in ``fmt``: JSON, or for "py" a Python script."""
+    if fmt == "py":
+        return to_script(pipe, name)
     return json.dumps(to_json(pipe, fmt, name), indent=2, ensure_ascii=False) + "\n"

@@ -1,46 +1,43 @@
-"""Pipeline parameters: typed values from ``metadata.canvas.parameters``, ``--param`` overrides.
+"""Pipeline parameters for a run: declared values and overrides, typed, as kernel code.
 
-Declared types (Link's, with common aliases): ``int``, ``float``, ``str``, ``bool``,
-``list``, ``dict``. An override ``NAME=VALUE`` is converted by the declared type;
-``list``/``dict`` values are JSON (or a Python literal). A parameter of a type
-link-ls does not know keeps its declared value, and an override of it is read as
-a Python literal, falling back to the plain string. Parameters reach the kernel as
-JSON decoded inside it, so no value is ever spliced into code as text.
+Values are typed by :mod:`link_ls.notebook.paramtypes` (declared types ``int``,
+``float``, ``str``, ``bool``, ``list``, ``tuple``, ``dict``). An override ``--param
+NAME=VALUE`` is converted by the declared type. An override in Link's shape, ``-p NAME
+TYPE VALUE`` (``mrx-link run``), brings its own type, which wins over the declared one
+as in Link; its value is read as Link 2.7 reads it (``str`` as is, every other type a
+Python literal, so ``true`` or ``yes`` is an error). Link then passes whatever the
+literal was (``-p n int 3.5`` gives the float 3.5, ``-p flag bool 1`` the int 1);
+link-ls requires the literal to be of the stated type instead (an ``int`` is accepted
+for ``float``, a list for ``tuple`` and a tuple for ``list``).
+
+Parameters reach the kernel as JSON decoded inside it, so no value is ever spliced
+into code as text; a ``tuple`` parameter is turned back into a tuple there.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from link_ls.kernel.errors import ParameterError
 from link_ls.notebook import Parameter
+from link_ls.notebook.paramtypes import from_declared, from_text, kind_of, link_value
 
-_ALIASES = {
-    "int": "int",
-    "integer": "int",
-    "float": "float",
-    "number": "float",
-    "double": "float",
-    "str": "str",
-    "string": "str",
-    "text": "str",
-    "bool": "bool",
-    "boolean": "bool",
-    "list": "list",
-    "array": "list",
-    "tuple": "list",
-    "dict": "dict",
-    "object": "dict",
-    "json": "json",
-}
-_TRUE = {"true", "1", "yes", "y", "on"}
-_FALSE = {"false", "0", "no", "n", "off"}
+
+@dataclass(frozen=True)
+class TypedOverride:
+    """An override in Link's shape, ``-p NAME TYPE VALUE``: the value's type comes with it."""
+
+    type: str
+    text: str
+
+
+#: an override as typed on the command line: ``--param`` text, or Link's typed triple
+Override: TypeAlias = "str | TypedOverride"
 
 
 @dataclass(frozen=True)
@@ -51,75 +48,6 @@ class ParamValue:
     type: str
     value: Any
     overridden: bool = False
-
-
-def _literal(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return ast.literal_eval(text)
-
-
-def _from_text(kind: str, text: str) -> Any:
-    if kind == "int":
-        return int(text.strip())
-    if kind == "float":
-        return float(text.strip())
-    if kind == "str":
-        return text
-    if kind == "bool":
-        low = text.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ValueError(text)
-    if kind in ("list", "dict", "json"):
-        value = _literal(text)
-        if kind == "list" and isinstance(value, tuple):
-            value = list(value)
-        if kind == "list" and not isinstance(value, list):
-            raise ValueError(text)
-        if kind == "dict" and not isinstance(value, dict):
-            raise ValueError(text)
-        return value
-    try:
-        return _literal(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _from_declared(kind: str, value: Any) -> Any:
-    """A value from the notebook's JSON metadata, into its declared type."""
-    if isinstance(value, str) and kind not in ("str", ""):
-        return _from_text(kind, value)
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(value)
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return int(value)
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(value)
-        return float(value)
-    if kind == "str":
-        return value if isinstance(value, str) else json.dumps(value)
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        raise ValueError(value)
-    if kind == "list" and not isinstance(value, list):
-        raise ValueError(value)
-    if kind == "dict" and not isinstance(value, dict):
-        raise ValueError(value)
-    return value
-
-
-def _kind(type_name: str) -> str:
-    return _ALIASES.get(type_name.strip().lower(), "")
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, str]:
@@ -134,28 +62,63 @@ def parse_overrides(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def collect_overrides(
+    params: Sequence[str] = (), typed: Sequence[Sequence[str]] = ()
+) -> dict[str, Override]:
+    """``--param NAME=VALUE`` items and Link's ``-p NAME TYPE VALUE`` triples, together.
+
+    A triple's type and value are checked here (before any kernel starts); a name given
+    twice with ``-p``, or by both forms, is an error, as Link refuses duplicates.
+    """
+    out: dict[str, Override] = dict(parse_overrides(params))
+    seen: set[str] = set()
+    for triple in typed:
+        name, type_name, text = triple
+        where = f"-p {name} {type_name} {text}"
+        if name in seen or name in out:
+            raise ParameterError(f"{where}: parameter {name!r} is given twice")
+        seen.add(name)
+        try:
+            link_value(type_name, text)
+        except ValueError as e:
+            raise ParameterError(f"{where}: {e}") from None
+        out[name] = TypedOverride(type_name.strip().lower(), text)
+    return out
+
+
 def resolve_parameters(
-    declared: Sequence[Parameter], overrides: Mapping[str, str] | None = None
+    declared: Sequence[Parameter], overrides: Mapping[str, Override] | None = None
 ) -> tuple[ParamValue, ...]:
-    """Declared parameters converted to their types, with ``overrides`` (raw text) applied."""
+    """Declared parameters converted to their types, with ``overrides`` applied."""
     overrides = dict(overrides or {})
     known = {p.name for p in declared}
-    for name in overrides:
+    for name, given in overrides.items():
         if name not in known:
             listed = ", ".join(p.name for p in declared) or "none"
+            opt = f"-p {name}" if isinstance(given, TypedOverride) else f"--param {name}"
             raise ParameterError(
-                f"--param {name}: the notebook declares no parameter {name!r} (declared: {listed})"
+                f"{opt}: the notebook declares no parameter {name!r} (declared: {listed})"
             )
     out: list[ParamValue] = []
     for p in declared:
         if not p.name.isidentifier() or keyword.iskeyword(p.name):
             raise ParameterError(f"parameter {p.name!r} is not a valid Python name")
-        kind = _kind(p.type)
+        kind = kind_of(p.type)
         shown = kind or p.type
-        if p.name in overrides:
-            text = overrides[p.name]
+        override = overrides.get(p.name)
+        if isinstance(override, TypedOverride):
+            where = f"-p {p.name} {override.type} {override.text}"
             try:
-                value = _from_text(kind, text)
+                value = link_value(override.type, override.text)
+            except ValueError as e:
+                raise ParameterError(f"{where}: {e}") from None
+            _check_json(p.name, value, where)
+            out.append(ParamValue(p.name, override.type, value, overridden=True))
+            continue
+        if override is not None:
+            text = override
+            try:
+                value = from_text(kind, text)
             except (ValueError, SyntaxError, TypeError):
                 raise ParameterError(
                     f"--param {p.name}={text}: not a valid {shown} for parameter {p.name!r}"
@@ -164,7 +127,7 @@ def resolve_parameters(
             out.append(ParamValue(p.name, p.type, value, overridden=True))
             continue
         try:
-            value = _from_declared(kind, p.value)
+            value = from_declared(kind, p.value)
         except (ValueError, SyntaxError, TypeError):
             raise ParameterError(
                 f"parameter {p.name!r}: declared value {p.value!r} is not a valid {shown}"
@@ -190,11 +153,15 @@ def parameters_code(values: Sequence[ParamValue]) -> str:
     if not values:
         return ""
     payload = json.dumps({v.name: v.value for v in values}, allow_nan=True)
-    return (
+    code = (
         "import json as __link_ls_json\n"
         f"globals().update(__link_ls_json.loads({payload!r}))\n"
         "del __link_ls_json\n"
     )
+    # JSON has no tuples: a tuple parameter arrives as a list and is turned back
+    for name in (v.name for v in values if isinstance(v.value, tuple)):
+        code += f"{name} = tuple({name})\n"
+    return code
 
 
 def parameters_json(values: Sequence[ParamValue]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from link_ls.errors import UsageError
 from link_ls.kernel import ParameterError, parse_overrides, resolve_parameters
-from link_ls.kernel.params import parameters_code
+from link_ls.kernel.params import collect_overrides, parameters_code
 from link_ls.notebook import Parameter
 
 DECLARED = (
@@ -116,3 +116,94 @@ def test_parameters_code_defines_globals_without_splicing_text() -> None:
 def test_values_that_cannot_travel_as_json_are_refused() -> None:
     with pytest.raises(ParameterError, match="parameter 'items'"):
         resolve_parameters((Parameter("items", "json", None),), {"items": "{1, 2}"})
+
+
+# -- Link's shape: -p NAME TYPE VALUE (as `mrx-link run` 2.7 reads it) -----------------
+
+
+def link(*triples: tuple[str, str, str]) -> dict[str, Any]:
+    overrides = collect_overrides((), triples)
+    return {p.name: p.value for p in resolve_parameters(DECLARED, overrides)}
+
+
+@pytest.mark.parametrize(
+    ("triple", "expected"),
+    [
+        (("n", "int", "42"), 42),
+        (("n", "int", " 4"), 4),
+        (("n", "int", "1_000"), 1000),
+        (("n", "Int", "4"), 4),  # Link lower-cases the type
+        (("rate", "float", "5"), 5.0),
+        (("rate", "float", "1e-3"), 1e-3),
+        (("flag", "bool", "False"), False),
+        (("flag", "bool", "True"), True),
+        (("label", "str", "[1"), "[1"),  # str: the text as it is, never a literal
+        (("label", "str", "'quoted'"), "'quoted'"),
+        (("label", "str", ""), ""),
+        (("items", "list", "[3, 'a']"), [3, "a"]),
+        (("items", "list", "(3, 4)"), [3, 4]),
+        (("opts", "dict", '{"a": [1]}'), {"a": [1]}),
+        (("opts", "dict", "{'a': None}"), {"a": None}),
+        (("items", "tuple", "[1]"), (1,)),
+        # the -p type wins over the declared one, as in Link
+        (("n", "str", "4"), "4"),
+    ],
+)
+def test_link_p_reads_values_as_link_does(triple: tuple[str, str, str], expected: Any) -> None:
+    got = link(triple)[triple[0]]
+    assert got == expected
+    assert type(got) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("triple", "message"),
+    [
+        # Link: "Parameter names/fields contain invalid Python literals"
+        (("flag", "bool", "true"), "not a Python literal (True or False"),
+        (("flag", "bool", "yes"), "not a Python literal"),
+        (("n", "int", "abc"), "not a Python literal"),
+        (("opts", "dict", "null"), "not a Python literal"),
+        # Link passes these on as they read; link-ls checks the type
+        (("flag", "bool", "1"), "not a bool (it reads as the int 1)"),
+        (("n", "int", "3.5"), "not an int (it reads as the float 3.5)"),
+        (("n", "int", "None"), "not an int (it reads as the NoneType None)"),
+        (("n", "int", '"5"'), "not an int (it reads as the str '5')"),
+        (("opts", "dict", "[1]"), "not a dict"),
+        # Link: "xyz should be in ['bool', 'int', ...]"
+        (("items", "xyz", "[1]"), "unknown type 'xyz' (Link's types: bool, int, float"),
+    ],
+)
+def test_link_p_bad_type_or_value_is_a_usage_error(
+    triple: tuple[str, str, str], message: str
+) -> None:
+    with pytest.raises(ParameterError) as e:
+        collect_overrides((), (triple,))
+    assert e.value.exit_code == 2
+    assert str(e.value).startswith(f"-p {' '.join(triple)}: ")
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_link_p_duplicates_and_unknown_names_are_refused() -> None:
+    with pytest.raises(ParameterError, match="'n' is given twice"):
+        collect_overrides((), (("n", "int", "4"), ("n", "int", "5")))
+    with pytest.raises(ParameterError, match="'n' is given twice"):
+        collect_overrides(("n=4",), (("n", "int", "5"),))
+    with pytest.raises(ParameterError, match=r"^-p newp: the notebook declares no parameter"):
+        resolve_parameters(DECLARED, collect_overrides((), (("newp", "int", "4"),)))
+
+
+def test_link_p_and_param_combine() -> None:
+    overrides = collect_overrides(("n=7",), (("flag", "bool", "False"),))
+    got = {p.name: p.value for p in resolve_parameters(DECLARED, overrides)}
+    assert (got["n"], got["flag"], got["label"]) == (7, False, "run")
+
+
+def test_tuple_parameters_reach_the_kernel_as_tuples() -> None:
+    vals = resolve_parameters(
+        (Parameter("t", "tuple", "(1, 2)"), Parameter("l", "list", "[1, 2]")),
+        collect_overrides((), (("l", "tuple", "(3,)"),)),
+    )
+    ns: dict[str, Any] = {}
+    exec(parameters_code(vals), ns)
+    assert ns["t"] == (1, 2) and ns["l"] == (3,)

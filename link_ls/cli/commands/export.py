@@ -1,13 +1,12 @@
-"""``link-ls export``: a notebook's pipeline, or chosen components, as a JSON file."""
+"""``link-ls export``: a notebook's pipeline, or chosen components, as JSON or a script."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from link_ls.cli.common import console, emit, load_notebook
-from link_ls.exchange import FORMATS, collect, to_json
+from link_ls.exchange import FORMATS, collect, dumps_pipeline
 
 ORDER = 60
 
@@ -15,10 +14,12 @@ ORDER = 60
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "export",
-        help="export the pipeline (or chosen components) as JSON",
+        help="export the pipeline (or chosen components) as JSON or a Python script",
         description="Export a pipeline notebook's components with their code, edges and "
         "parameters as JSON: link-ls's own format (default) or MakinaRocks Link's export "
-        "list (--format link). The format is documented in docs/pipeline-format.md.",
+        "list (--format link), or as a runnable Python script (--format py: parameters become "
+        "command-line options, see docs/script-export.md). The formats are documented in "
+        "docs/pipeline-format.md.",
     )
     p.add_argument("path", metavar="PATH", help="the notebook (.ipynb or jupytext .py)")
     p.add_argument(
@@ -40,15 +41,14 @@ def register(sub: Any) -> None:
         default="link-ls",
         help="file format (default: link-ls)",
     )
-    p.add_argument("-o", "--output", metavar="FILE.json", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     nb = load_notebook(args.path)
     pipe = collect(nb, args.cells, args.with_ancestors)
-    data = to_json(pipe, args.format, nb.display_name)
-    emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+    emit(dumps_pipeline(pipe, args.format, nb.display_name), args.output)
     if args.output:
         n = len(pipe.components)
         console.print(

@@ -27,7 +27,7 @@ from link_ls.cli.common import console, err_console, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.outputs import output_text
-from link_ls.kernel.params import parse_overrides, resolve_parameters
+from link_ls.kernel.params import collect_overrides, resolve_parameters
 from link_ls.kernel.report import (
     RunOutcome,
     RunReport,
@@ -65,6 +65,16 @@ def register(sub: Any) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="override a pipeline parameter (converted to its declared type); repeatable",
+    )
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "TYPE", "VALUE"),
+        help="override a parameter as Link's `mrx-link run -p` does: TYPE is bool, int, float, "
+        "str, dict, list or tuple, VALUE a Python literal (text as is for str); repeatable",
     )
     p.add_argument(
         "--timeout",
@@ -217,7 +227,8 @@ def run(args: argparse.Namespace) -> int:
     nb = load_notebook(args.path)
     plan = _plan(nb, args)
     target = _target(nb, args)
-    params = resolve_parameters(nb.parameters, parse_overrides(args.param))
+    overrides = collect_overrides(args.param, args.parameter)
+    params = resolve_parameters(nb.parameters, overrides)
     session = KernelSession(args.kernel, cwd=nb.path.parent if nb.path else None)
     cache = None
     if not args.no_cache and nb.path is not None:
@@ -226,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
             CacheOptions(
                 cache_dir=args.cache_dir,
                 cache_all=args.cache_all,
-                parameters=parse_overrides(args.param),
+                parameters=overrides,
                 on_note=lambda text: err_console.print(
                     f"link-ls: cache: {text}", markup=False, highlight=False
                 ),
