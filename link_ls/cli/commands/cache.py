@@ -13,6 +13,7 @@ from link_ls.cache import CacheStore, component_statuses, effective_parameters
 from link_ls.cache.archive import ImportLimits, human_size, parse_size
 from link_ls.cache.export import export_cache
 from link_ls.cache.importer import import_cache
+from link_ls.cache.link_archive import export_link_cache, import_link_cache, is_link_archive
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
@@ -55,9 +56,21 @@ def register(sub: Any) -> None:
     add_format(ls, ["text", "json"], "text")
     ls.set_defaults(func=run_list)
 
-    ex = cs.add_parser("export", help="write valid cache entries to one .tar.gz")
+    ex = cs.add_parser(
+        "export",
+        help="write valid cache entries to one .tar.gz (link-ls's or Link's layout)",
+        description="--format link writes MakinaRocks Link's <stem>-diskcache.tar.gz, which "
+        "Link's 'Import Cache' accepts (see docs/cache.md).",
+    )
     ex.add_argument("path", metavar="PATH", help="the notebook")
     ex.add_argument("-o", "--output", metavar="FILE.tar.gz", required=True)
+    ex.add_argument(
+        "--format",
+        choices=["link-ls", "link"],
+        default="link-ls",
+        help="archive layout: link-ls's own (default) or Link's diskcache archive",
+    )
+    ex.add_argument("--json", action="store_true", help="print the report as JSON")
     ex.add_argument(
         "--cell",
         action="append",
@@ -65,14 +78,15 @@ def register(sub: Any) -> None:
         help="export only this component (name, canvas id, cell id or #N); repeatable",
     )
     _common(ex)
-    add_format(ex, ["text", "json"], "text")
     ex.set_defaults(func=run_export)
 
     im = cs.add_parser(
         "import",
-        help="validate a cache archive and add it to a notebook's store",
+        help="validate a cache archive (link-ls's or Link's) and add it to a notebook's store",
         description="Everything is checked before anything is written: schema version, member "
-        "names and types, sizes, and every sha256. Nothing is unpickled.",
+        "names and types, sizes, and every sha256. Nothing is unpickled. A Link archive "
+        "(<stem>-diskcache.tar.gz) is recognised by its pipeline.json and matched to the "
+        "notebook's components by code and parents, as Link does.",
     )
     im.add_argument("archive", metavar="FILE.tar.gz")
     im.add_argument("--notebook", metavar="PATH", required=True, help="the notebook it is for")
@@ -145,8 +159,10 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory")
+    if args.format == "link":
+        return _export_link(nb, store, out, cells, args)
     report = export_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
-    if args.format == "json":
+    if args.json:
         emit_json(report.to_json())
         return 0
     for c in report.manifest.components:
@@ -162,10 +178,53 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_link(
+    nb: Notebook, store: CacheStore, out: Path, cells: list[int] | None, args: argparse.Namespace
+) -> int:
+    report = export_link_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
+    if args.json:
+        emit_json(report.to_json())
+        return 0
+    for cid, name, size in report.components:
+        console.print(f"  {escape(name)}  {cid}  {human_size(size)}")
+    if report.left_out:
+        console.print(
+            "[dim]not exported (it or an ancestor has no valid entry): "
+            f"{escape(', '.join(report.left_out))}[/]"
+        )
+    console.print(
+        f"wrote {escape(str(out))} (Link's diskcache layout): {len(report.components)} "
+        f"components, {human_size(report.size)}"
+    )
+    return 0
+
+
+def _import_link(
+    nb: Notebook, store: CacheStore, archive: Path, limits: ImportLimits, args: argparse.Namespace
+) -> int:
+    report = import_link_cache(archive, store, nb, limits=limits, parameters=_params(nb, args))
+    if args.format == "json":
+        emit_json(report.to_json())
+        return 0
+    for r in report.rows:
+        style = "green" if r.state == "imported" else "yellow"
+        where = f"#{r.cell + 1} " if r.cell is not None else ""
+        detail = f" ({r.detail})" if r.detail else ""
+        size = f"  {human_size(r.size)}" if r.size else ""
+        console.print(f"  [{style}]{r.state:17}[/] {escape(where + r.name)}{escape(detail)}{size}")
+    console.print(
+        f"imported {len(report.imported)} of {len(report.rows)} components of Link's cache "
+        f"into {escape(str(store.folder))}"
+    )
+    return 0
+
+
 def run_import(args: argparse.Namespace) -> int:
     nb = load_notebook(args.notebook)
     store = _store(nb, args)
     limits = ImportLimits.from_env(args.max_member_size, args.max_total_size)
+    if is_link_archive(Path(args.archive)):
+        return _import_link(nb, store, Path(args.archive), limits, args)
     report = import_cache(
         Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args)
     )
