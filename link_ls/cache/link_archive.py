@@ -37,6 +37,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tarfile
 import tempfile
 import time
@@ -305,8 +306,11 @@ def import_link_cache(
     p = build(nb)
     keys = compute_keys(nb, p, parameters)
     by_id = {str(c.canvas.id): c.index for c in nb.components if c.canvas is not None}
-    with store.staging() as stage:
-        unpacked = stage / "archive"
+    # unpacked and converted in a private folder: the store is only touched to commit
+    with tempfile.TemporaryDirectory(prefix="link-ls-link-cache-") as tmp:
+        stage = Path(tmp) / "entries"
+        unpacked = Path(tmp) / "archive"
+        stage.mkdir()
         unpacked.mkdir()
         _extract(archive, limits or ImportLimits(), unpacked)
         try:
@@ -351,7 +355,10 @@ def import_link_cache(
             elif not folder.is_dir():
                 row = _why(row, "not cached", "the archive has no cache folder for it")
             else:
-                m, reason = _stage_entry(stage, store, p, idx, keys[idx], folder)
+                try:
+                    m, reason = _stage_entry(stage, store, p, idx, keys[idx], folder)
+                except ArchiveError as e:
+                    raise ArchiveError(f"{archive}: {folder.name}: {e}") from None
                 if m is None:
                     row = _why(row, "not cached", reason)
                 else:
@@ -362,7 +369,9 @@ def import_link_cache(
             raise ArchiveError(f"{archive}: {_refusal(nb, list(rows.values()))}")
         try:
             for m in staged.values():
-                store.commit(stage / m.key, m.key)
+                with store.staging() as final:
+                    shutil.copytree(stage / m.key, final / m.key)
+                    store.commit(final / m.key, m.key)
         except OSError as e:
             raise CacheError(f"{store.root}: cannot write the cache: {e.strerror or e}") from None
     order = list(pipeline)
@@ -379,7 +388,7 @@ def _refusal(nb: Notebook, rows: Sequence[LinkImportRow]) -> str:
         if hit is not None:
             what = "code has changed" if state == "changed code" else "parents have changed"
             return (
-                f"does not match {nb.display_name}: component {hit.name!r}'s {what} "
+                f"does not match {nb.display_name}: component {hit.name!r}: {what} "
                 "since the cache was made"
             )
     if rows and all(r.state == "unknown component" for r in rows):
