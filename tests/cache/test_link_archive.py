@@ -114,6 +114,7 @@ def test_links_archive_is_imported_and_a_run_restores_instead_of_executing(tmp_p
     # string stored as a diskcache file and a pickled list stored as a file
     assert _text(report, "report") == "report: total=285 evens=5 root=16.882\n"
     assert _text(report, "load") == "loaded 10\n"
+    assert not (tmp_path / "runs.log").exists()  # `square` records each real execution
 
 
 def test_text_report_names_what_was_imported(tmp_path: Path) -> None:
@@ -202,6 +203,7 @@ def ran_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     nb_path = _notebook(tmp_path_factory.mktemp("ran"))
     report = _run_all(nb_path)
     assert set(_statuses(report).values()) == {"executed"}
+    assert (nb_path.parent / "runs.log").read_text() == "square\n"
     return nb_path
 
 
@@ -255,6 +257,7 @@ def test_own_link_export_imports_back_and_restores(ran_notebook: Path, tmp_path:
     assert {r.name for r in report.imported} == set(IDS)
     run = _run_all(b)
     assert _statuses(run)["total"] == "restored"
+    assert not (tmp_path / "b" / "runs.log").exists()
     assert _text(run, "report") == "report: total=285 evens=5 root=16.882\n"
 
 

@@ -112,6 +112,7 @@ def test_link_ls_run_restores_links_cache(link_export: Path, tmp_path: Path) -> 
     assert "1 executed, 4 restored" in stdout
     # `report` executes with the values Link computed (root needs Link's `math` module too)
     assert report == REPORT
+    assert not (tmp_path / "runs.log").exists()  # `square` logs each real execution
 
 
 @pytest.fixture(scope="session")
@@ -153,6 +154,7 @@ def test_links_import_accepts_and_restores_link_ls_archive(
     # running the rest executes only `report`, on top of the restored components
     final = {s["name"]: s["status"] for s in result["after_run"].values()}
     assert final == dict.fromkeys([*CACHED, "report"], "successful")
+    assert not (tmp_path / "runs.log").exists()  # Link's kernel runs in the notebook's folder
 
 
 def test_links_import_checks_our_archive_against_its_pipeline(
@@ -167,3 +169,4 @@ def test_links_import_checks_our_archive_against_its_pipeline(
     assert result["http_status"] == 400
     assert result["message"] == "Hint: The component\u2019s code has changed."
     assert all(s["diskcache"] == "uncached" for s in result["after_import"].values())
+    assert (tmp_path / "runs.log").read_text() == "square\n"  # so Link ran it itself
