@@ -11,9 +11,8 @@ from rich.table import Table
 
 from link_ls.cache import CacheStore, component_statuses, effective_parameters
 from link_ls.cache.archive import ImportLimits, human_size, parse_size
-from link_ls.cache.export import export_cache
-from link_ls.cache.importer import import_cache
-from link_ls.cache.link_archive import export_link_cache, import_link_cache, is_link_archive
+from link_ls.cache.archives import LAYOUTS, export_archive, import_archive
+from link_ls.cache.link_archive import LinkExportReport, LinkImportReport
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
@@ -66,7 +65,7 @@ def register(sub: Any) -> None:
     ex.add_argument("-o", "--output", metavar="FILE.tar.gz", required=True)
     ex.add_argument(
         "--format",
-        choices=["link-ls", "link"],
+        choices=LAYOUTS,
         default="link-ls",
         help="archive layout: link-ls's own (default) or Link's diskcache archive",
     )
@@ -159,9 +158,11 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory")
-    if args.format == "link":
-        return _export_link(nb, store, out, cells, args)
-    report = export_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
+    report = export_archive(
+        nb, store, out, layout=args.format, cells=cells, parameters=_params(nb, args)
+    )
+    if isinstance(report, LinkExportReport):
+        return _print_link_export(report, out, args)
     if args.json:
         emit_json(report.to_json())
         return 0
@@ -178,10 +179,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_link(
-    nb: Notebook, store: CacheStore, out: Path, cells: list[int] | None, args: argparse.Namespace
-) -> int:
-    report = export_link_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
+def _print_link_export(report: LinkExportReport, out: Path, args: argparse.Namespace) -> int:
     if args.json:
         emit_json(report.to_json())
         return 0
@@ -199,10 +197,9 @@ def _export_link(
     return 0
 
 
-def _import_link(
-    nb: Notebook, store: CacheStore, archive: Path, limits: ImportLimits, args: argparse.Namespace
+def _print_link_import(
+    report: LinkImportReport, store: CacheStore, args: argparse.Namespace
 ) -> int:
-    report = import_link_cache(archive, store, nb, limits=limits, parameters=_params(nb, args))
     if args.format == "json":
         emit_json(report.to_json())
         return 0
@@ -223,11 +220,11 @@ def run_import(args: argparse.Namespace) -> int:
     nb = load_notebook(args.notebook)
     store = _store(nb, args)
     limits = ImportLimits.from_env(args.max_member_size, args.max_total_size)
-    if is_link_archive(Path(args.archive)):
-        return _import_link(nb, store, Path(args.archive), limits, args)
-    report = import_cache(
+    report = import_archive(
         Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args)
     )
+    if isinstance(report, LinkImportReport):
+        return _print_link_import(report, store, args)
     if args.format == "json":
         emit_json(report.to_json())
         return 0
