@@ -395,3 +395,17 @@ def test_notebook_is_never_written(tmp_path: Path) -> None:
     _cli("import", str(ARCHIVE), "--notebook", str(nb_path))
     assert nb_path.read_bytes() == before and os.stat(nb_path).st_mtime_ns == mtime
     save(load(nb_path))  # still a valid notebook
+
+
+def test_module_statements_become_pickles_that_reimport_and_are_never_evaluated() -> None:
+    import pickle
+
+    from link_ls.cache.link_store import module_statement_pickle
+
+    # what Link 2.7 writes for `import os.path as osp`
+    data = module_statement_pickle("__import__('posixpath', fromlist=[''])")
+    assert data is not None and pickle.loads(data) is os.path
+    data = module_statement_pickle("getattr(__import__('os', fromlist=['']), 'path')")
+    assert data is not None and pickle.loads(data) is os.path
+    for odd in ("__import__('os').system('echo hi')", "eval('1')", "__import__(x)", "os"):
+        assert module_statement_pickle(odd) is None
