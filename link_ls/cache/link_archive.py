@@ -140,6 +140,11 @@ def _extract(path: Path, limits: ImportLimits, dest: Path) -> None:
                 raise ArchiveError(f"{path}: member {m.name!r} is not part of Link's cache layout")
             if name in seen:
                 raise ArchiveError(f"{path}: member {m.name!r} appears twice")
+            if name == LINK_PIPELINE and m.size > limits.max_manifest_size:
+                raise ArchiveError(
+                    f"{path}: {LINK_PIPELINE} is {human_size(m.size)}, over the limit of "
+                    f"{human_size(limits.max_manifest_size)}"
+                )
             seen.add(name)
             if len(seen) > limits.max_members:
                 raise ArchiveError(f"{path}: more than {limits.max_members} members")

@@ -29,12 +29,14 @@ that are already a pickle are stored as diskcache's pickle mode, unchanged.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import io
 import os
 import pickle
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,16 +99,44 @@ class RawDisk(diskcache.Disk):  # type: ignore[misc]
         return len(data), diskcache.core.MODE_PICKLE, filename, None
 
 
+@functools.cache
+def _diskcache_triggers() -> frozenset[tuple[str, str, str]]:
+    """The triggers and views diskcache itself creates (read from a fresh, empty store)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with diskcache.Cache(tmp, **LINK_SETTINGS):
+            pass
+        return frozenset(_schema_objects(Path(tmp) / DB_NAME))
+
+
+def _schema_objects(db: Path) -> list[tuple[str, str, str]]:
+    con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    try:
+        return [
+            (str(t), str(n), str(q))
+            for t, n, q in con.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')"
+            )
+        ]
+    finally:
+        con.close()
+
+
 def _check_settings(db: Path) -> None:
-    """Refuse a database whose settings diskcache would turn into unknown PRAGMAs or arguments."""
+    """Refuse a database diskcache would run foreign SQL for: unknown settings become
+    PRAGMAs or arguments, and a trigger or view that is not diskcache's own would run
+    on every write diskcache makes."""
     try:
         con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
         try:
             rows = con.execute("SELECT key, value FROM Settings").fetchall()
         finally:
             con.close()
+        foreign = set(_schema_objects(db)) - _diskcache_triggers()
     except sqlite3.Error as e:
         raise ArchiveError(f"{db.name} is not a diskcache database ({e})") from None
+    if foreign:
+        kind, name, _ = sorted(foreign)[0]
+        raise ArchiveError(f"{db.name} has a {kind} {name!r} that diskcache does not make")
     for key, value in rows:
         if key not in _KNOWN_SETTINGS:
             raise ArchiveError(f"{db.name} has an unknown diskcache setting {key!r}")

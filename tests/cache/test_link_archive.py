@@ -313,8 +313,8 @@ def _add(name: str, data: bytes = b"x", kind: bytes = tarfile.REGTYPE, link: str
     return change
 
 
-def _edit_db(sql: str, params: tuple[Any, ...] = ()) -> Any:
-    """Change the load component's non_module_outputs/cache.db with one SQL statement."""
+def _edit_db(sql: str) -> Any:
+    """Change the load component's non_module_outputs/cache.db with SQL statements."""
     name = f"component-{IDS['load']}/non_module_outputs/cache.db"
 
     def change(ms: list[tuple[tarfile.TarInfo, bytes | None]], tmp: Path) -> Any:
@@ -324,7 +324,7 @@ def _edit_db(sql: str, params: tuple[Any, ...] = ()) -> Any:
         assert data is not None
         db.write_bytes(data)
         con = sqlite3.connect(db)
-        con.execute(sql, params)
+        con.executescript(sql)
         con.commit()
         con.close()
         raw = db.read_bytes()
@@ -355,6 +355,17 @@ HOSTILE: dict[str, tuple[Any, str]] = {
     "pragma injection": (
         _edit_db("INSERT INTO Settings VALUES ('sqlite_evil', 1)"),
         "unknown diskcache setting",
+    ),
+    "foreign trigger": (
+        _edit_db("CREATE TRIGGER evil AFTER UPDATE ON Settings BEGIN DELETE FROM Cache; END"),
+        "trigger 'evil' that diskcache does not make",
+    ),
+    "replaced trigger": (
+        _edit_db(
+            "DROP TRIGGER Settings_count_insert; CREATE TRIGGER Settings_count_insert AFTER "
+            "INSERT ON Cache FOR EACH ROW BEGIN DELETE FROM Cache; END"
+        ),
+        "trigger 'Settings_count_insert' that diskcache does not make",
     ),
 }
 
