@@ -13,13 +13,8 @@ from typing import Any, Literal
 from link_ls.cache.archive import ImportLimits
 from link_ls.cache.export import ExportReport, export_cache
 from link_ls.cache.importer import ImportReport, import_cache
-from link_ls.cache.link_archive import (
-    LinkExportReport,
-    LinkImportReport,
-    export_link_cache,
-    import_link_cache,
-    is_link_archive,
-)
+from link_ls.cache.link_archive import LinkImportReport, import_link_cache, is_link_archive
+from link_ls.cache.link_export import LinkExportReport, export_link_cache
 from link_ls.cache.store import CacheStore
 from link_ls.notebook import Notebook
 

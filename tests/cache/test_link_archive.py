@@ -25,7 +25,8 @@ import pytest
 from link_ls.cache import CacheOptions, CacheStore
 from link_ls.cache.archive import ImportLimits
 from link_ls.cache.errors import ArchiveError
-from link_ls.cache.link_archive import export_link_cache, import_link_cache, same_code
+from link_ls.cache.link_archive import import_link_cache, same_code
+from link_ls.cache.link_export import export_link_cache
 from link_ls.cache.runner import PipelineStepCache
 from link_ls.kernel import KernelSession
 from link_ls.kernel.report import RunReport

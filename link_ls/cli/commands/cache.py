@@ -12,7 +12,8 @@ from rich.table import Table
 from link_ls.cache import CacheStore, component_statuses, effective_parameters
 from link_ls.cache.archive import ImportLimits, human_size, parse_size
 from link_ls.cache.archives import LAYOUTS, export_archive, import_archive
-from link_ls.cache.link_archive import LinkExportReport, LinkImportReport
+from link_ls.cache.link_archive import LinkImportReport
+from link_ls.cache.link_export import LinkExportReport
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
