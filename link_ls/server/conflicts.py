@@ -16,12 +16,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from link_ls.analysis import Span
 from link_ls.notebook import Notebook
-from link_ls.pipeline import Diagnostic, Severity
 from link_ls.server.edits import NotebookCellEdit, Rendered, line_edit, render
 
-CODE = "LNK007"
 #: a line git writes at the start of a conflict (text merges of a whole file)
 _GIT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
 
@@ -32,49 +29,6 @@ def text_conflict_line(text: str) -> int | None:
     if m is None or ">" * 7 not in text:
         return None
     return text.count("\n", 0, m.start())
-
-
-def _may_conflict(nb: Notebook) -> bool:
-    # a cheap test first: this runs on every keystroke of every open notebook
-    if "link_ls" in (nb.metadata or {}):
-        return True
-    for raw, cell in zip(nb.raw_cells, nb.cells, strict=True):
-        if "<<<<<<<" in cell.source or "link_ls" in (raw.get("metadata") or {}):
-            return True
-    return False
-
-
-def conflict_diagnostics(nb: Notebook) -> list[Diagnostic]:
-    """One LNK007 error per conflict: on its marker lines, else on the cell's first line.
-
-    Notebook-level conflicts (parameters) go on the first cell; ``data.notebookLevel``
-    says so, and the quick fixes resolve them on the notebook.
-    """
-    if not _may_conflict(nb):
-        return []
-    from link_ls.merge import find_conflicts
-
-    out: list[Diagnostic] = []
-    for c in find_conflicts(nb):
-        index = c.cell_index if c.cell_index is not None else 0
-        if index >= len(nb.cells):
-            continue
-        if c.start_line is not None and c.end_line is not None:
-            last = max(c.end_line - 1, c.start_line)
-            span = Span(c.start_line, 0, last, 7)
-        else:
-            span = Span(0, 0, 0, max(len(nb.cells[index].source.split("\n")[0].encode()), 1))
-        out.append(
-            Diagnostic(
-                CODE,
-                Severity.ERROR,
-                f"unresolved merge conflict: {c.message}",
-                index,
-                span,
-                {"conflict": c.id, "kind": c.kind.value, "notebookLevel": c.cell_index is None},
-            )
-        )
-    return out
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
+from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
 from link_ls.server.features.conflicts import conflict_actions, resolve_action
@@ -53,17 +54,17 @@ def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any
         return []
     child = str(cells[idx].node_id)
     out: list[tuple[str, dict[str, Any], bool]] = []
-    if d.code == "LNK003" and "parent" in data:
+    if d.code == Code.MISSING_PARENT and "parent" in data:
         first = str(data["parent"])
         others = [str(c) for c in data.get("candidates", []) if str(c) != first]
         for k, par in enumerate([first, *others]):
             spec = {"op": "addEdge", "child": child, "parent": par}
             out.append((f"Add parent {_name(snap, par)} to {cells[idx].name}", spec, k == 0))
-    elif d.code == "LNK006" and "parent" in data:
+    elif d.code == Code.UNUSED_PARENT and "parent" in data:
         par = str(data["parent"])
         spec = {"op": "removeEdge", "child": child, "parent": par}
         out.append((f"Remove unused parent {_name(snap, par)}", spec, True))
-    elif d.code == "LNK001":
+    elif d.code == Code.CYCLE:
         for e in data.get("edges", []):
             if isinstance(e, dict) and "source" in e and "target" in e:
                 spec = {"op": "removeEdge", "child": str(e["target"]), "parent": str(e["source"])}
@@ -142,7 +143,7 @@ def register(server: LinkServer) -> None:
             for d in params.context.diagnostics:
                 if d.source != SOURCE:
                     continue
-                if d.code == "LNK007":
+                if d.code == Code.CONFLICT:
                     out.extend(conflict_actions(ls, snap, d))
                     continue
                 for title, spec, pref in _fixes(snap, d):

@@ -18,13 +18,14 @@ from lsprotocol.converters import get_converter
 
 from link_ls.errors import NotebookNotFound, UsageError
 from link_ls.notebook import Notebook, load, resolve_cell
-from link_ls.pipeline import RunPlan, check, plan
+from link_ls.pipeline import RunPlan, plan
 from link_ls.pipeline.render import graph_json
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.documents import uri_path
 from link_ls.server.edits import Op, Rendered, add_edge, remove_edge, render, to_pipeline
 from link_ls.server.progress import Work
 from link_ls.server.snapshot import Snapshot
+from link_ls.usecases import diagnose
 
 _CONVERTER = get_converter()
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def register(server: LinkServer) -> None:
             pipe = await work.build(nb)
             work.report("checking the pipeline")
             await work.checkpoint()
-            diags = check(pipe)
+            diags = diagnose(nb, pipe)
             return {"uri": a["uri"], "diagnostics": [d.to_json() for d in diags]}
 
     @server.command("link.plan")

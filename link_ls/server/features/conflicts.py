@@ -22,8 +22,9 @@ from lsprotocol import types
 
 from link_ls.errors import LinkError, UsageError
 from link_ls.merge import CHOICES
+from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.conflicts import CODE, ResolvedEdit, resolve_in
+from link_ls.server.conflicts import ResolvedEdit, resolve_in
 from link_ls.server.documents import uri_path
 from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, Rendered, line_edit
 from link_ls.server.features.commands import argument, deliver, open_snapshot
@@ -81,7 +82,7 @@ def conflict_actions(ls: LinkServer, snap: Snapshot, d: types.Diagnostic) -> lis
     data = d.data if isinstance(d.data, dict) else {}
     conflict = data.get("conflict")
     idx = data.get("cellIndex")
-    if d.code != CODE or not isinstance(conflict, str) or not isinstance(idx, int):
+    if d.code != Code.CONFLICT or not isinstance(conflict, str) or not isinstance(idx, int):
         return []
     cell = None if data.get("notebookLevel") else idx
     suffix = _titles(snap, cell, conflict)
@@ -112,14 +113,12 @@ def resolve_action(snap: Snapshot, diags: list[types.Diagnostic]) -> types.CodeA
 
 def conflict_lenses(ls: LinkServer, snap: Snapshot, cells: list[int]) -> list[types.CodeLens]:
     """One lens per applicable choice on each conflict of ``cells``."""
-    from link_ls.server.conflicts import conflict_diagnostics
-
     if snap.notebook is None or snap.mapper is None:
         return []
     wanted = set(cells)
     out: list[types.CodeLens] = []
-    for d in conflict_diagnostics(snap.notebook):
-        if d.cell_index not in wanted:
+    for d in snap.diagnostics:
+        if d.code != Code.CONFLICT or d.cell_index not in wanted:
             continue
         conflict = str(d.data["conflict"])
         cell = None if d.data.get("notebookLevel") else d.cell_index

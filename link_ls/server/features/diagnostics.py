@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from link_ls.pipeline import Diagnostic, Severity
+from link_ls.pipeline import Code, Diagnostic, Severity
 from link_ls.server.snapshot import DocKind, Snapshot
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def to_lsp(snap: Snapshot, d: Diagnostic) -> tuple[str, types.Diagnostic]:
         range=rng,
         message=d.message,
         severity=_SEVERITY[d.severity],
-        code=d.code,
+        code=str(d.code),
         source=SOURCE,
         data=data,
     )
@@ -69,7 +69,7 @@ def text_conflict_diagnostic(line: int) -> types.Diagnostic:
         range=rng,
         message=TEXT_CONFLICT,
         severity=types.DiagnosticSeverity.Error,
-        code="LNK007",
+        code=str(Code.CONFLICT),
         source=SOURCE,
         data={"textConflict": True},
     )
