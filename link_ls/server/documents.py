@@ -14,16 +14,20 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
 from link_ls.errors import LinkError
 from link_ls.notebook import Notebook, load, loads
-from link_ls.server.conflicts import text_conflict_line
 from link_ls.server.mapping import Mapper, Seg
 from link_ls.server.snapshot import CellMeta, DocKind, Snapshot
-from link_ls.server.textforms import locate_json, locate_text, split_virtual
+from link_ls.server.textforms import (
+    locate_json,
+    locate_text,
+    split_virtual,
+    text_conflict_line,
+)
+from link_ls.uris import uri_to_path
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +36,8 @@ _JUPYTEXT_MARK = re.compile(r"^\s*#\s?%%|^# \+\s*$|^#\s+jupytext:", re.MULTILINE
 _VIRTUAL_DIR = "/.virtual_documents/"
 
 
-def uri_path(uri: str) -> str:
-    """The filesystem-like path of a uri (``file:`` or not), percent-decoded."""
-    return unquote(urlparse(uri).path)
-
-
 def classify(uri: str, text: str) -> DocKind:
-    path = uri_path(uri)
+    path = str(uri_to_path(uri))
     if _VIRTUAL_DIR in path:
         return DocKind.VIRTUAL
     suffix = Path(path).suffix.lower()
@@ -150,7 +149,7 @@ class DocumentStore:
             "nbformat": 4,
             "nbformat_minor": int(nb_md.get("nbformat_minor", 5) or 5),
         }
-        path = uri_path(nb_doc.uri)
+        path = str(uri_to_path(nb_doc.uri))
         nb = Notebook(node, path=Path(path))
         if old is not None and old.notebook is not None:
             nb.reuse_views_from(old.notebook)
@@ -188,7 +187,7 @@ class DocumentStore:
 
     def _text_snapshot(self, uri: str, text: str, version: int) -> Snapshot:
         kind = classify(uri, text)
-        path = uri_path(uri)
+        path = str(uri_to_path(uri))
         if kind is DocKind.OTHER:
             snap = Snapshot(uri, kind, version, text=text, path=path)
         else:

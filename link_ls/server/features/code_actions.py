@@ -19,9 +19,9 @@ from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
 from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
+from link_ls.server.conflict_fixes import conflict_actions, resolve_action
+from link_ls.server.diagnostics import SOURCE
 from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
-from link_ls.server.features.conflicts import conflict_actions, resolve_action
-from link_ls.server.features.diagnostics import SOURCE
 from link_ls.server.snapshot import DocKind, Snapshot
 
 TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite
@@ -94,10 +94,7 @@ def _action(
         args: list[Any] = [e.to_json() for e in r.notebook_edits]
         action.command = types.Command(title, APPLY_NOTEBOOK_EDIT, arguments=args)
         return action
-    support = ls.client_capabilities.text_document
-    ca = support.code_action if support is not None else None
-    props = ca.resolve_support.properties if ca is not None and ca.resolve_support else []
-    if "edit" in props:
+    if ls.client.resolve_code_action_edit:
         action.data = {"uri": snap.uri, "version": snap.version, **spec}
     else:
         action.edit = _edit(ls, snap, spec)
@@ -109,7 +106,7 @@ def _edit(ls: LinkServer, snap: Snapshot, spec: dict[str, Any]) -> types.Workspa
     return render(
         snap,
         apply_op(snap.notebook, spec),
-        document_changes=ls.supports("workspace.workspace_edit.document_changes"),
+        document_changes=ls.client.document_changes,
         encoding=ls.store.encoding,
     ).workspace_edit
 

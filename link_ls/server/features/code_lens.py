@@ -13,8 +13,8 @@ from lsprotocol import types
 
 from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.features.cache import CachedCounts, cached_counts
-from link_ls.server.features.conflicts import conflict_lenses
+from link_ls.server.cachelens import CachedCounts, cached_counts
+from link_ls.server.conflict_fixes import conflict_lenses
 from link_ls.server.snapshot import Snapshot
 
 

@@ -15,23 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 from link_ls.errors import UsageError
 from link_ls.notebook import load, save
 from link_ls.notebook.formats import atomic_write_text
+from link_ls.server.args import argument, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.documents import uri_path
 from link_ls.server.edits import render, working_copy
-from link_ls.server.features.commands import argument, deliver, notebook_for
 from link_ls.server.snapshot import DocKind
-
-
-def _path(value: Any, key: str) -> Path:
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"'{key}' must be a path or file: uri")
-    return Path(uri_path(value)) if value.startswith("file:") else Path(value)
+from link_ls.server.workspace import deliver, notebook_for
 
 
 def _refs(a: dict[str, Any]) -> list[str] | None:
@@ -50,7 +43,7 @@ def _pipeline(a: dict[str, Any]) -> Any:
         return parse_pipeline(a["data"], "data")
     if a.get("file") is None:
         raise UsageError("argument needs 'file' (a pipeline JSON file) or 'data' (its JSON)")
-    return load_pipeline(_path(a["file"], "file"))
+    return load_pipeline(path_of(a["file"], "file", needed=False))
 
 
 def _options(a: dict[str, Any]) -> Any:
@@ -80,7 +73,7 @@ def register(server: LinkServer) -> None:
         data = export_pipeline(nb, _refs(a), a.get("withAncestors") is True, str(fmt))
         output = None
         if a.get("output") is not None:
-            out = _path(a["output"], "output")
+            out = path_of(a["output"], "output", needed=False)
             if out.is_dir() or not out.parent.is_dir():
                 raise UsageError(f"{out}: not a file in an existing folder")
             atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -119,14 +112,14 @@ def register(server: LinkServer) -> None:
             rendered = render(
                 snap,
                 new,
-                document_changes=ls.supports("workspace.workspace_edit.document_changes"),
+                document_changes=ls.client.document_changes,
                 encoding=ls.store.encoding,
             )
             delivered = await deliver(
                 ls, rendered, "import components", apply=a.get("apply", True) is not False
             )
             return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
-        path = _path(uri, "uri")
+        path = path_of(uri, "uri", needed=False)
         created = not path.exists()
         if created:
             if path.suffix.lower() != ".ipynb" or not path.parent.is_dir():

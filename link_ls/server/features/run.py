@@ -14,12 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -28,14 +24,12 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from link_ls.errors import UsageError
 from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.report import failure_message, step_label
-from link_ls.notebook import Notebook
 from link_ls.pipeline import PlanStep, RunPlan
+from link_ls.server import args as arg
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.documents import uri_path
-from link_ls.server.features.commands import argument, notebook_for, run_plan
-from link_ls.server.features.writeback import save_outputs
 from link_ls.server.progress import Work
-from link_ls.server.snapshot import Snapshot
+from link_ls.server.workspace import Target, kernel_key, plan_for, target
+from link_ls.server.writeback import save_outputs
 
 if TYPE_CHECKING:
     from link_ls.kernel.report import RunReport, StepResult
@@ -46,35 +40,6 @@ log = logging.getLogger(__name__)
 POLL = 0.1
 #: how long a cancelled request waits for the interrupted run to end
 STOP_WAIT = 30.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a command's ``uri`` names: the notebook, the cell (cell uris), the kernel key."""
-
-    notebook: Notebook
-    cell: int | None
-    #: the kernel pool key: the notebook document's (or text document's, or file's) uri
-    key: str
-    snap: Snapshot | None
-
-
-def target(ls: LinkServer, uri: str) -> Target:
-    nb, cell = notebook_for(ls, uri)
-    got = ls.store.get(uri) if ls.store.is_open(uri) else None
-    if got is not None:
-        return Target(nb, cell, got[0].uri, got[0])
-    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
-    return Target(nb, cell, path.resolve().as_uri(), None)
-
-
-def kernel_key(ls: LinkServer, uri: str) -> str:
-    """The pool key without reading the notebook (interrupt and restart must be instant)."""
-    got = ls.store.get(uri) if ls.store.is_open(uri) else None
-    if got is not None:
-        return got[0].uri
-    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
-    return path.resolve().as_uri()
 
 
 class _Progress(RunObserver):
@@ -102,49 +67,23 @@ class _Progress(RunObserver):
         self._report(label, 100 * position // max(total, 1))
 
 
-def overrides(a: dict[str, Any]) -> dict[str, str]:
-    raw = a.get("params")
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise UsageError("'params' must be an object {name: value}")
-    # the kernel layer converts text to the declared type, as for `link-ls run --param`
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
-
-
-def _timeout(a: dict[str, Any]) -> float | None:
-    t = a.get("timeout")
-    if t is None:
-        return None
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-        raise UsageError("'timeout' must be a positive number of seconds")
-    return float(t)
-
-
-def _flag(a: dict[str, Any], key: str, default: bool) -> bool:
-    v = a.get(key, default)
-    if not isinstance(v, bool):
-        raise UsageError(f"'{key}' must be true or false")
-    return v
-
-
 async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, work: Work) -> Any:
     """Run ``plan`` in the notebook's kernel; stop it when the request is cancelled."""
     from link_ls.cache import CacheOptions, make_step_cache
 
     nb = t.notebook
-    overrides_ = overrides(a)
-    timeout = _timeout(a)
+    overrides_ = arg.overrides(a)
+    timeout = arg.timeout(a)
     kernel = a.get("kernel")
     if kernel is not None and not isinstance(kernel, str):
         raise UsageError("'kernel' must be a kernelspec name")
     cache = None
-    if _flag(a, "useCache", True) and nb.path is not None:
+    if arg.flag(a, "useCache", True) and nb.path is not None:
         cache = make_step_cache(
             nb.path,
             CacheOptions(
                 cache_dir=ls.cache_dir,
-                cache_all=_flag(a, "cacheAll", ls.cache_all),
+                cache_all=arg.flag(a, "cacheAll", ls.cache_all),
                 parameters=overrides_,
                 on_note=lambda text: log.info("cache: %s", text),
             ),
@@ -201,11 +140,11 @@ def register(server: LinkServer) -> None:
     async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
         from link_ls.kernel.report import RunOutcome, StepStatus
 
-        a = argument(args)
+        a = arg.argument(args)
         t = target(ls, a["uri"])
         async with Work(ls, "link: run") as work:
             pipe = await work.build(t.notebook)
-            plan = run_plan((t.notebook, t.cell), a, pipe)
+            plan = plan_for(t.notebook, t.cell, a, pipe)
             report = await execute(ls, a, t, plan, work)
         ls.cache_changed()
         message = failure_message(report)
@@ -214,7 +153,7 @@ def register(server: LinkServer) -> None:
                 f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error
             )
         saved = None
-        if _flag(a, "write", t.snap is not None and t.snap.text is not None):
+        if arg.flag(a, "write", t.snap is not None and t.snap.text is not None):
             saved = save_outputs(t, report)
         return {
             "uri": a["uri"],
@@ -233,7 +172,7 @@ def register(server: LinkServer) -> None:
     @server.command("link.interrupt")
     @guard
     def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        a = argument(args)
+        a = arg.argument(args)
         key = kernel_key(ls, a["uri"])
         pool = ls.existing_kernels
         hit = pool.interrupt(key) if pool is not None else False
@@ -243,7 +182,7 @@ def register(server: LinkServer) -> None:
     @server.command("link.restartKernel")
     @guard
     async def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        a = argument(args)
+        a = arg.argument(args)
         key = kernel_key(ls, a["uri"])
         pool = ls.existing_kernels
         # a restart waits for an interrupted run to end: off the event loop

@@ -24,7 +24,7 @@ from link_ls.server.snapshot import DocKind
 
 if TYPE_CHECKING:
     from link_ls.kernel.report import RunReport
-    from link_ls.server.features.run import Target
+    from link_ls.server.workspace import Target
 
 log = logging.getLogger(__name__)
 

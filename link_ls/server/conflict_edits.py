@@ -1,7 +1,6 @@
-"""Merge conflicts in open documents: LNK007 diagnostics, and resolutions as editor edits.
+"""Merge conflict resolutions in open documents, as the edits an editor applies.
 
-Conflicts come from ``link_ls.merge.find_conflicts`` (source markers and the
-structured ``metadata.link_ls.conflict`` records); a resolution is
+A resolution is
 ``link_ls.merge.resolve_conflict``'s new notebook, turned into what the editor
 applies — one ``TextEdit`` for a text document, and for a notebook document a
 text edit per changed cell plus the cell edits the client applies itself
@@ -10,7 +9,6 @@ text edit per changed cell plus the cell edits the client applies itself
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,17 +16,6 @@ from lsprotocol import types
 
 from link_ls.notebook import Notebook
 from link_ls.server.edits import NotebookCellEdit, Rendered, line_edit, render
-
-#: a line git writes at the start of a conflict (text merges of a whole file)
-_GIT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
-
-
-def text_conflict_line(text: str) -> int | None:
-    """0-based line of the first git conflict marker in a document's text, if any."""
-    m = _GIT_MARKER.search(text)
-    if m is None or ">" * 7 not in text:
-        return None
-    return text.count("\n", 0, m.start())
 
 
 @dataclass(frozen=True)
