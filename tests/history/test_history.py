@@ -11,9 +11,8 @@ import git
 import pytest
 
 from link_ls.diff.api import diff_json, diff_revisions
-from link_ls.history import notebook_history
+from link_ls.history import HistoryError, notebook_history
 from link_ls.history.api import history_json
-from link_ls.history.errors import HistoryError
 from tests.history.gitrepo_util import commit_file, isolate_git, make_repo
 from tests.nbmake import cid, component, notebook_json
 
