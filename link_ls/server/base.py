@@ -28,6 +28,7 @@ from link_ls.server.diagnostics import Publisher
 from link_ls.server.documents import DocumentStore
 
 if TYPE_CHECKING:
+    from link_ls.cache.index import CacheIndexes
     from link_ls.kernel import KernelPool
 
 log = logging.getLogger("link_ls.server")
@@ -105,6 +106,7 @@ class LinkServer(LanguageServer):
         #: bumped when a run or a cache command changes what the cache holds (lens text)
         self.cache_generation = 0
         self._kernels: KernelPool | None = None
+        self._cache_indexes: CacheIndexes | None = None
         self._client: tuple[object, ClientFeatures] | None = None
 
         @self.feature(MALFORMED)
@@ -132,6 +134,15 @@ class LinkServer(LanguageServer):
             proto.cancelled_ids.discard(msg_id)
 
     @property
+    def cache_indexes(self) -> CacheIndexes:
+        """What each cache store holds, in memory (made on first use: the lens, a hover)."""
+        if self._cache_indexes is None:
+            from link_ls.cache.index import CacheIndexes
+
+            self._cache_indexes = CacheIndexes()
+        return self._cache_indexes
+
+    @property
     def kernels(self) -> KernelPool:
         """One kernel pool for the server, made on first use (jupyter_client loads then)."""
         if self._kernels is None:
@@ -153,6 +164,8 @@ class LinkServer(LanguageServer):
     def cache_changed(self) -> None:
         """The cache of some notebook changed: lens texts ("k cached") are stale."""
         self.cache_generation += 1
+        if self._cache_indexes is not None:
+            self._cache_indexes.refresh()
         if self.client.code_lens_refresh:
             try:
                 self.workspace_code_lens_refresh(None)

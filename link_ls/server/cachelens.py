@@ -1,7 +1,9 @@
 """What the cache covers, for the "Run up to here" lens and the hover: per snapshot, in memory.
 
 The store of a notebook is the one a run uses (``cacheDir`` from the initialization
-options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook).
+options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook). What it holds
+comes from the server's in-memory ``link_ls.cache.index`` (read once per store,
+again after a run or a cache command), never from the disk per request.
 """
 
 from __future__ import annotations
@@ -42,16 +44,11 @@ class CachedCounts:
         nb = snap.notebook
         if nb.path is None or nb.language != "python":
             return
-        store = store_for(ls, nb)
-        if not store.keys():
+        index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
+        if not index.has_entries:
             return
         keys = compute_keys(nb, snap.pipeline, effective_parameters(nb))
-        restorable: dict[int, frozenset[str]] = {}
-        for idx, key in keys.items():
-            m = store.usable(key)
-            if m is not None:
-                restorable[idx] = frozenset(m.absent)
-        self.restorable = restorable
+        self.restorable = {idx: index.usable[k] for idx, k in keys.items() if k in index.usable}
 
     def up_to(self, idx: int) -> int | None:
         from link_ls.cache.planner import Disposition, decide_steps

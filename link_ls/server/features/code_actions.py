@@ -18,10 +18,11 @@ from lsprotocol import types
 from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
 from link_ls.pipeline import Code
+from link_ls.pipeline.edits import add_edge, remove_edge, to_pipeline
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.conflict_fixes import conflict_actions, resolve_action
 from link_ls.server.diagnostics import SOURCE
-from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
+from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, render
 from link_ls.server.snapshot import DocKind, Snapshot
 
 TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from link_ls.pipeline.edits import Op, add_edge, remove_edge, to_pipeline
 from link_ls.pipeline.render import graph_json
 from link_ls.server.args import argument, req_str
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.edits import Op, add_edge, remove_edge, render, to_pipeline
+from link_ls.server.edits import render
 from link_ls.server.progress import Work
 from link_ls.server.workspace import deliver, notebook_for, open_snapshot, plan_for
 from link_ls.usecases import diagnose

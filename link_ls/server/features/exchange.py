@@ -20,9 +20,10 @@ from typing import Any
 from link_ls.errors import UsageError
 from link_ls.notebook import load, save
 from link_ls.notebook.formats import atomic_write_text
+from link_ls.pipeline.edits import working_copy
 from link_ls.server.args import argument, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.edits import render, working_copy
+from link_ls.server.edits import render
 from link_ls.server.snapshot import DocKind
 from link_ls.server.workspace import deliver, notebook_for
 
