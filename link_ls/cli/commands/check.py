@@ -7,8 +7,9 @@ from typing import Any
 
 from rich.markup import escape
 
-from link_ls.cli.common import add_format, console, emit_json, err_console, load_notebook
+from link_ls.cli.common import add_format, console, emit_json, err_console
 from link_ls.errors import LinkError
+from link_ls.notebook import load
 from link_ls.pipeline import Severity
 from link_ls.usecases import diagnose
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     limit = _RANK[args.severity]
     for path in args.paths:
         try:
-            nb = load_notebook(path)
+            nb = load(path)
             diags = sorted(diagnose(nb), key=lambda d: (d.cell_index, d.code))
         except LinkError as e:
             err_console.print(f"link-ls: error: {e}", markup=False)
