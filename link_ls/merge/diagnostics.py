@@ -7,7 +7,7 @@ pipeline checks for the CLI, the server and the tests alike.
 from __future__ import annotations
 
 from link_ls.analysis import Span
-from link_ls.merge.conflicts import find_conflicts
+from link_ls.merge.unresolved import find_conflicts
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Code, Diagnostic, Severity
 
