@@ -55,6 +55,20 @@ def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _notebook_node(
+    nb_doc: types.NotebookDocument, raw_cells: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The nbformat notebook of a notebook document (VS Code nests the metadata, or not)."""
+    nb_md = _as_dict(nb_doc.metadata)
+    inner = nb_md.get("metadata")
+    return {
+        "cells": raw_cells,
+        "metadata": inner if isinstance(inner, dict) else dict(nb_md),
+        "nbformat": 4,
+        "nbformat_minor": int(nb_md.get("nbformat_minor", 5) or 5),
+    }
+
+
 def _cell_md(meta: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
     """nbformat cell metadata from a notebook-document cell's metadata (nested or flat)."""
     if not meta:
@@ -113,26 +127,7 @@ class DocumentStore:
         for cell in nb_doc.cells:
             uri = cell.document
             seen.add(uri)
-            text = texts.get(uri, "")
-            prev = self._raw.get(uri)
-            if prev is not None and prev[0] == text and prev[1] is cell.metadata:
-                raw, meta = prev[2], prev[3]
-            else:
-                whole = _as_dict(cell.metadata)
-                md, nested = _cell_md(whole)
-                raw = {
-                    "cell_type": "code" if cell.kind == types.NotebookCellKind.Code else "markdown",
-                    "source": text,
-                    "metadata": md,
-                }
-                cid = whole.get("id")
-                if isinstance(cid, str):
-                    raw["id"] = cid
-                if raw["cell_type"] == "code":
-                    raw["outputs"] = []
-                    raw["execution_count"] = None
-                meta = CellMeta(uri, whole, nested)
-                self._raw[uri] = (text, cell.metadata, raw, meta)
+            raw, meta = self._cell(cell, texts.get(uri, ""))
             metas.append(meta)
             raw_cells.append(raw)
             self._cell_owner[uri] = nb_doc.uri
@@ -141,14 +136,7 @@ class DocumentStore:
                 if c.uri not in seen:
                     self._cell_owner.pop(c.uri, None)
                     self._raw.pop(c.uri, None)
-        nb_md = _as_dict(nb_doc.metadata)
-        inner = nb_md.get("metadata")
-        node = {
-            "cells": raw_cells,
-            "metadata": inner if isinstance(inner, dict) else dict(nb_md),
-            "nbformat": 4,
-            "nbformat_minor": int(nb_md.get("nbformat_minor", 5) or 5),
-        }
+        node = _notebook_node(nb_doc, raw_cells)
         path = str(uri_to_path(nb_doc.uri))
         nb = Notebook(node, path=Path(path))
         if old is not None and old.notebook is not None:
@@ -170,6 +158,29 @@ class DocumentStore:
         )
         self._snaps[nb_doc.uri] = snap
         return snap
+
+    def _cell(self, cell: types.NotebookCell, text: str) -> tuple[dict[str, Any], CellMeta]:
+        """The nbformat cell of a notebook-document cell (the last one, when it is unchanged)."""
+        uri = cell.document
+        prev = self._raw.get(uri)
+        if prev is not None and prev[0] == text and prev[1] is cell.metadata:
+            return prev[2], prev[3]
+        whole = _as_dict(cell.metadata)
+        md, nested = _cell_md(whole)
+        raw: dict[str, Any] = {
+            "cell_type": "code" if cell.kind == types.NotebookCellKind.Code else "markdown",
+            "source": text,
+            "metadata": md,
+        }
+        cid = whole.get("id")
+        if isinstance(cid, str):
+            raw["id"] = cid
+        if raw["cell_type"] == "code":
+            raw["outputs"] = []
+            raw["execution_count"] = None
+        meta = CellMeta(uri, whole, nested)
+        self._raw[uri] = (text, cell.metadata, raw, meta)
+        return raw, meta
 
     def close_notebook(self, uri: str) -> Snapshot | None:
         snap = self._snaps.pop(uri, None)

@@ -28,70 +28,71 @@ def _cells(nb: Notebook, a: dict[str, Any]) -> list[int] | None:
     return [resolve_cell(nb, str(r)).index for r in refs]
 
 
+async def cache_list(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.cache import component_statuses, effective_parameters
+
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    store = store_for(ls, nb)
+    params = effective_parameters(nb, overrides(a))
+    rows = await asyncio.to_thread(component_statuses, nb, store, parameters=params)
+    return {
+        "uri": a["uri"],
+        "notebook": str(nb.path),
+        "store": str(store.folder),
+        "components": [r.to_json() for r in rows],
+    }
+
+
+async def cache_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.cache import effective_parameters
+    from link_ls.cache.export import export_cache
+
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    out = path_of(a.get("output"), "output")
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory")
+    store = store_for(ls, nb)
+    params = effective_parameters(nb, overrides(a))
+    report = await asyncio.to_thread(
+        export_cache, nb, store, out, cells=_cells(nb, a), parameters=params
+    )
+    return {"uri": a["uri"], **report.to_json()}
+
+
+async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.cache import effective_parameters
+    from link_ls.cache.archive import ImportLimits
+    from link_ls.cache.importer import import_cache
+
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    archive = path_of(a.get("archive"), "archive")
+    sizes = [a.get("maxMemberSize"), a.get("maxTotalSize")]
+    if any(s is not None and (not isinstance(s, int) or s <= 0) for s in sizes):
+        raise UsageError("'maxMemberSize' and 'maxTotalSize' are positive byte counts")
+    limits = ImportLimits.from_env(sizes[0], sizes[1])
+    store = store_for(ls, nb)
+    params = effective_parameters(nb, overrides(a))
+    report = await asyncio.to_thread(
+        import_cache, archive, store, nb, limits=limits, parameters=params
+    )
+    ls.cache_changed()
+    return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
+
+
+async def cache_clear(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    store = store_for(ls, nb)
+    count, size = await asyncio.to_thread(store.clear)
+    ls.cache_changed()
+    return {"uri": a["uri"], "store": str(store.folder), "removed": count, "bytes": size}
+
+
 def register(server: LinkServer) -> None:
-    @server.command("link.cache.list")
-    @guard
-    async def cache_list(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.cache import component_statuses, effective_parameters
-
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        store = store_for(ls, nb)
-        params = effective_parameters(nb, overrides(a))
-        rows = await asyncio.to_thread(component_statuses, nb, store, parameters=params)
-        return {
-            "uri": a["uri"],
-            "notebook": str(nb.path),
-            "store": str(store.folder),
-            "components": [r.to_json() for r in rows],
-        }
-
-    @server.command("link.cache.export")
-    @guard
-    async def cache_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.cache import effective_parameters
-        from link_ls.cache.export import export_cache
-
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        out = path_of(a.get("output"), "output")
-        if out.is_dir():
-            raise UsageError(f"{out}: is a directory")
-        store = store_for(ls, nb)
-        params = effective_parameters(nb, overrides(a))
-        report = await asyncio.to_thread(
-            export_cache, nb, store, out, cells=_cells(nb, a), parameters=params
-        )
-        return {"uri": a["uri"], **report.to_json()}
-
-    @server.command("link.cache.import")
-    @guard
-    async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.cache import effective_parameters
-        from link_ls.cache.archive import ImportLimits
-        from link_ls.cache.importer import import_cache
-
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        archive = path_of(a.get("archive"), "archive")
-        sizes = [a.get("maxMemberSize"), a.get("maxTotalSize")]
-        if any(s is not None and (not isinstance(s, int) or s <= 0) for s in sizes):
-            raise UsageError("'maxMemberSize' and 'maxTotalSize' are positive byte counts")
-        limits = ImportLimits.from_env(sizes[0], sizes[1])
-        store = store_for(ls, nb)
-        params = effective_parameters(nb, overrides(a))
-        report = await asyncio.to_thread(
-            import_cache, archive, store, nb, limits=limits, parameters=params
-        )
-        ls.cache_changed()
-        return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
-
-    @server.command("link.cache.clear")
-    @guard
-    async def cache_clear(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        store = store_for(ls, nb)
-        count, size = await asyncio.to_thread(store.clear)
-        ls.cache_changed()
-        return {"uri": a["uri"], "store": str(store.folder), "removed": count, "bytes": size}
+    server.command("link.cache.list")(guard(cache_list))
+    server.command("link.cache.export")(guard(cache_export))
+    server.command("link.cache.import")(guard(cache_import))
+    server.command("link.cache.clear")(guard(cache_clear))

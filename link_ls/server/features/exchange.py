@@ -60,85 +60,86 @@ def _options(a: dict[str, Any]) -> Any:
     )
 
 
-def register(server: LinkServer) -> None:
-    @server.command("link.export")
-    @guard
-    async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.exchange import FORMATS, export_pipeline
+async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.exchange import FORMATS, export_pipeline
 
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        fmt = a.get("format", "link-ls")
-        if fmt not in FORMATS:
-            raise UsageError(f"'format' must be one of {', '.join(FORMATS)}")
-        data = export_pipeline(nb, _refs(a), a.get("withAncestors") is True, str(fmt))
-        output = None
-        if a.get("output") is not None:
-            out = path_of(a["output"], "output", needed=False)
-            if out.is_dir() or not out.parent.is_dir():
-                raise UsageError(f"{out}: not a file in an existing folder")
-            atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            output = str(out)
-        return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data}
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    fmt = a.get("format", "link-ls")
+    if fmt not in FORMATS:
+        raise UsageError(f"'format' must be one of {', '.join(FORMATS)}")
+    data = export_pipeline(nb, _refs(a), a.get("withAncestors") is True, str(fmt))
+    output = None
+    if a.get("output") is not None:
+        out = path_of(a["output"], "output", needed=False)
+        if out.is_dir() or not out.parent.is_dir():
+            raise UsageError(f"{out}: not a file in an existing folder")
+        atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        output = str(out)
+    return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data}
 
-    @server.command("link.import")
-    @guard
-    async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.exchange import apply_import, check_storable, new_notebook, plan_import
 
-        a = argument(args)
-        pipe = _pipeline(a)
-        options = _options(a)
-        uri = a["uri"]
-        got = ls.store.get(uri) if ls.store.is_open(uri) else None
-        if got is not None:
-            snap, _ = got
-            if snap.notebook is None:
-                raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
-            result = plan_import(snap.notebook, pipe, options)
-            out: dict[str, Any] = {
-                "uri": uri,
-                **result.to_json(),
-                "notebook": snap.path,
-                "created": False,
-                "written": False,
-            }
-            if snap.kind is DocKind.NOTEBOOK:
-                return {**out, "applied": False, "edit": None}
-            if snap.kind is DocKind.VIRTUAL:
-                raise UsageError("cannot import into a jupyter-lsp virtual document")
-            new = working_copy(snap.notebook)
-            apply_import(new, result)
-            check_storable(new, result)
-            rendered = render(
-                snap,
-                new,
-                document_changes=ls.client.document_changes,
-                encoding=ls.store.encoding,
-            )
-            delivered = await deliver(
-                ls, rendered, "import components", apply=a.get("apply", True) is not False
-            )
-            return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
-        path = path_of(uri, "uri", needed=False)
-        created = not path.exists()
-        if created:
-            if path.suffix.lower() != ".ipynb" or not path.parent.is_dir():
-                raise UsageError(f"{path}: does not exist; only a new .ipynb can be created")
-            nb = new_notebook(pipe)
-            nb.path = path
-        else:
-            nb = load(path)
-        result = plan_import(nb, pipe, options)
-        apply_import(nb, result)
-        check_storable(nb, result)
-        await asyncio.to_thread(save, nb, path)
-        return {
+async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.exchange import apply_import, check_storable, new_notebook, plan_import
+
+    a = argument(args)
+    pipe = _pipeline(a)
+    options = _options(a)
+    uri = a["uri"]
+    got = ls.store.get(uri) if ls.store.is_open(uri) else None
+    if got is not None:
+        snap, _ = got
+        if snap.notebook is None:
+            raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
+        result = plan_import(snap.notebook, pipe, options)
+        out: dict[str, Any] = {
             "uri": uri,
             **result.to_json(),
-            "notebook": str(path),
-            "created": created,
-            "written": True,
-            "applied": False,
-            "edit": None,
+            "notebook": snap.path,
+            "created": False,
+            "written": False,
         }
+        if snap.kind is DocKind.NOTEBOOK:
+            return {**out, "applied": False, "edit": None}
+        if snap.kind is DocKind.VIRTUAL:
+            raise UsageError("cannot import into a jupyter-lsp virtual document")
+        new = working_copy(snap.notebook)
+        apply_import(new, result)
+        check_storable(new, result)
+        rendered = render(
+            snap,
+            new,
+            document_changes=ls.client.document_changes,
+            encoding=ls.store.encoding,
+        )
+        delivered = await deliver(
+            ls, rendered, "import components", apply=a.get("apply", True) is not False
+        )
+        return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
+    path = path_of(uri, "uri", needed=False)
+    created = not path.exists()
+    if created:
+        if path.suffix.lower() != ".ipynb" or not path.parent.is_dir():
+            raise UsageError(f"{path}: does not exist; only a new .ipynb can be created")
+        nb = new_notebook(pipe)
+        nb.path = path
+    else:
+        nb = load(path)
+    result = plan_import(nb, pipe, options)
+    apply_import(nb, result)
+    check_storable(nb, result)
+    await asyncio.to_thread(save, nb, path)
+    return {
+        "uri": uri,
+        **result.to_json(),
+        "notebook": str(path),
+        "created": created,
+        "written": True,
+        "applied": False,
+        "edit": None,
+    }
+
+
+def register(server: LinkServer) -> None:
+    server.command("link.export")(guard(link_export))
+    server.command("link.import")(guard(link_import))
