@@ -21,7 +21,6 @@ from link_ls.kernel.hooks import StepCache
 from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.params import ParamValue
 from link_ls.kernel.report import RunReport, StepResult
-from link_ls.kernel.writeback import apply_report, validate
 from link_ls.notebook import Notebook, resolve_cell, save
 from link_ls.pipeline import Pipeline, PlanStep, RunPlan, build, plan
 
@@ -147,6 +146,9 @@ def run(
 
 def write_outputs(notebook: Notebook, report: RunReport, path: Path) -> None:
     """Put the run's outputs into ``notebook`` and save it to ``path`` (validated, atomic)."""
+    # nbformat's validator loads only when outputs are written (not at server start)
+    from link_ls.kernel.writeback import apply_report, validate
+
     apply_report(notebook, report)
     validate(notebook)
     save(notebook, path)
