@@ -162,12 +162,6 @@ class Notebook:
                 return c
         return None
 
-    def component_by_id(self, cid: ComponentId) -> Cell | None:
-        for c in self.cells:
-            if c.canvas is not None and c.canvas.id == cid:
-                return c
-        return None
-
     def reuse_views_from(self, old: Notebook) -> None:
         """Take ``old``'s cell views for raw cells that are the same objects at the same index.
 

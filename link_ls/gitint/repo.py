@@ -12,7 +12,7 @@ from pathlib import Path
 
 import git
 
-from link_ls.history.errors import HistoryError
+from link_ls.gitint.errors import HistoryError
 from link_ls.notebook import Notebook, loads
 
 _RS, _US = "\x1e", "\x1f"

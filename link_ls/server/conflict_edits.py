@@ -1,7 +1,6 @@
-"""Merge conflicts in open documents: LNK007 diagnostics, and resolutions as editor edits.
+"""Merge conflict resolutions in open documents, as the edits an editor applies.
 
-Conflicts come from ``link_ls.merge.find_conflicts`` (source markers and the
-structured ``metadata.link_ls.conflict`` records); a resolution is
+A resolution is
 ``link_ls.merge.resolve_conflict``'s new notebook, turned into what the editor
 applies — one ``TextEdit`` for a text document, and for a notebook document a
 text edit per changed cell plus the cell edits the client applies itself
@@ -10,71 +9,13 @@ text edit per changed cell plus the cell edits the client applies itself
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 
-from link_ls.analysis import Span
 from link_ls.notebook import Notebook
-from link_ls.pipeline import Diagnostic, Severity
 from link_ls.server.edits import NotebookCellEdit, Rendered, line_edit, render
-
-CODE = "LNK007"
-#: a line git writes at the start of a conflict (text merges of a whole file)
-_GIT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
-
-
-def text_conflict_line(text: str) -> int | None:
-    """0-based line of the first git conflict marker in a document's text, if any."""
-    m = _GIT_MARKER.search(text)
-    if m is None or ">" * 7 not in text:
-        return None
-    return text.count("\n", 0, m.start())
-
-
-def _may_conflict(nb: Notebook) -> bool:
-    # a cheap test first: this runs on every keystroke of every open notebook
-    if "link_ls" in (nb.metadata or {}):
-        return True
-    for raw, cell in zip(nb.raw_cells, nb.cells, strict=True):
-        if "<<<<<<<" in cell.source or "link_ls" in (raw.get("metadata") or {}):
-            return True
-    return False
-
-
-def conflict_diagnostics(nb: Notebook) -> list[Diagnostic]:
-    """One LNK007 error per conflict: on its marker lines, else on the cell's first line.
-
-    Notebook-level conflicts (parameters) go on the first cell; ``data.notebookLevel``
-    says so, and the quick fixes resolve them on the notebook.
-    """
-    if not _may_conflict(nb):
-        return []
-    from link_ls.merge import find_conflicts
-
-    out: list[Diagnostic] = []
-    for c in find_conflicts(nb):
-        index = c.cell_index if c.cell_index is not None else 0
-        if index >= len(nb.cells):
-            continue
-        if c.start_line is not None and c.end_line is not None:
-            last = max(c.end_line - 1, c.start_line)
-            span = Span(c.start_line, 0, last, 7)
-        else:
-            span = Span(0, 0, 0, max(len(nb.cells[index].source.split("\n")[0].encode()), 1))
-        out.append(
-            Diagnostic(
-                CODE,
-                Severity.ERROR,
-                f"unresolved merge conflict: {c.message}",
-                index,
-                span,
-                {"conflict": c.id, "kind": c.kind.value, "notebookLevel": c.cell_index is None},
-            )
-        )
-    return out
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ but only when the editor holds no unsaved change to it.
 equal the file (as JSON); a jupytext buffer of an ``.ipynb`` (Neovim's
 jupytext.nvim) must have the file's cells, type and source alike. Outputs go into
 the notebook *read from disk*, so every key of the file is kept, and it is saved
-atomically after ``nbformat`` validation (``link_ls.kernel.apply_report`` →
-``validate`` → ``link_ls.notebook.save``). Notebook documents are never written:
+atomically after ``nbformat`` validation (``link_ls.usecases.run.write_outputs``,
+as ``link-ls run --write`` does). Notebook documents are never written:
 their editor shows the outputs and owns the file. A file that is not open is
 written only when ``"write": true`` is asked.
 """
@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from link_ls.errors import LinkError
-from link_ls.notebook import Notebook, load, save
+from link_ls.notebook import Notebook, load
 from link_ls.server.snapshot import DocKind
+from link_ls.usecases.run import write_outputs
 
 if TYPE_CHECKING:
     from link_ls.kernel.report import RunReport
-    from link_ls.server.features.run import Target
+    from link_ls.server.workspace import Target
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +83,13 @@ def _why_not(t: Target, path: Path) -> tuple[str | None, Notebook | None]:
 
 def save_outputs(t: Target, report: RunReport) -> dict[str, Any]:
     """``{"path", "written", "reason"}``: whether the outputs went to the file, and why not."""
-    from link_ls.kernel.writeback import apply_report, validate
-
     path = t.notebook.path if t.snap is None else Path(t.snap.path) if t.snap.path else None
     if path is None:
         return {"path": None, "written": False, "reason": "the document has no file"}
     reason, disk = _why_not(t, path)
     if reason is None and disk is not None:
         try:
-            apply_report(disk, report)
-            validate(disk)
-            save(disk, path)
+            write_outputs(disk, report, path)
         except LinkError as e:
             reason = str(e)
         except OSError as e:
