@@ -14,7 +14,6 @@ core before anything changes; then
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,7 @@ def register(server: LinkServer) -> None:
     @server.command("link.export")
     @guard
     async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.exchange import FORMATS, export_pipeline
+        from link_ls.exchange import FORMATS, export_pipeline, file_text
 
         a = argument(args)
         nb, _ = notebook_for(ls, a["uri"])
@@ -83,7 +82,7 @@ def register(server: LinkServer) -> None:
             out = _path(a["output"], "output")
             if out.is_dir() or not out.parent.is_dir():
                 raise UsageError(f"{out}: not a file in an existing folder")
-            atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            atomic_write_text(out, file_text(data, str(fmt)))
             output = str(out)
         return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data}
 
