@@ -8,8 +8,8 @@ here that change only what they are asked to.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,16 +270,20 @@ class Notebook:
             ):
                 changed |= cv.complete_component_metadata(canvas)
         taken = {c["id"] for c in self.raw_cells if isinstance(c.get("id"), str)}
-        for raw in self.raw_cells:
+        for index, raw in enumerate(self.raw_cells):
             if isinstance(raw.get("id"), str):
                 continue
             md = raw.get("metadata")
             canvas = md.get(cv.CANVAS_KEY) if isinstance(md, dict) else None
             wanted = canvas.get("id") if isinstance(canvas, dict) else None
-            if not (isinstance(wanted, str) and _CELL_ID.fullmatch(wanted) and wanted not in taken):
-                wanted = uuid.uuid4().hex[:8]
-                while wanted in taken:
-                    wanted = uuid.uuid4().hex[:8]
+            salt = 0
+            while not (
+                isinstance(wanted, str) and _CELL_ID.fullmatch(wanted) and wanted not in taken
+            ):
+                # from the cell's position, not random: equal notebooks get equal ids
+                seed = f"link-ls cell {index} {salt}".encode()
+                wanted = hashlib.sha256(seed).hexdigest()[:8]
+                salt += 1
             raw["id"] = wanted
             taken.add(wanted)
             changed = True
