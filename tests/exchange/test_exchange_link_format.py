@@ -228,3 +228,36 @@ def test_published_notebooks_are_written_back_as_link_27_opens_them(path: Path) 
             assert isinstance(canvas["headerColor"], str)
             # nothing a Link notebook had is lost
             assert set(old["metadata"]["canvas"]) <= set(canvas)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("cnn_mnist_classification", "MNIST_Classification"),
+        ("vae_mnist_generation", "MNIST_Generation_with_VAE"),
+    ],
+)
+def test_old_palette_colours_become_the_ones_makinarocks_chose(old: str, new: str) -> None:
+    def colours(path: Path) -> dict[str, str]:
+        node = json.loads(dumps(load(path)))
+        return {
+            c["metadata"]["canvas"]["id"]: c["metadata"]["canvas"]["headerColor"]
+            for c in node["cells"]
+            if c["metadata"].get("canvas", {}).get("isComponent")
+        }
+
+    ours = colours(LINK / "notebooks" / "link-example" / f"{old}.ipynb")
+    theirs = colours(LINK / "notebooks" / "mrx-link-examples" / f"{new}.ipynb")
+    shared = ours.keys() & theirs.keys()
+    assert len(shared) == 10
+    assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
+
+
+def test_a_notebook_without_components_keeps_its_minor_and_gets_no_ids() -> None:
+    node = {
+        "cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [],
+                   "execution_count": None}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 4,
+    }  # fmt: skip
+    written = json.loads(dumps(loads(json.dumps(node), name="plain.ipynb")))
+    assert written["nbformat_minor"] == 4 and "id" not in written["cells"][0]
