@@ -162,10 +162,18 @@ def trip(real_link: RealLink, tmp_path_factory: pytest.TempPathFactory) -> Round
         assert done.returncode == 0, f"{key}: {done.stderr}"
         done = link_ls("export", str(p["src"]), "--format", "link", "-o", str(p["ours"]))
         assert done.returncode == 0, f"{key}: {done.stderr}"
+    # into an existing pipeline notebook too, and a file with components Link drops
+    existing, drops = work / "existing.ipynb", work / "drops.ipynb"
+    shutil.copy(NOTEBOOKS["examples/pipeline"], existing)
+    intro = paths["mrx-link-examples/Link_Intro"]["link"]
+    for source, target in ((intro, existing), (EXCHANGE / "link-drops.json", drops)):
+        done = link_ls("import", str(source), "--into", str(target))
+        assert done.returncode == 0, done.stderr
     second = link_sees(
         real_link,
         [(p["ours"], None) for p in paths.values()]
-        + [(p["imported"], None) for p in paths.values()],
+        + [(p["imported"], None) for p in paths.values()]
+        + [(existing, None), (drops, None)],
         work,
     )
     return RoundTrip(
@@ -177,7 +185,11 @@ def trip(real_link: RealLink, tmp_path_factory: pytest.TempPathFactory) -> Round
             for k, p in paths.items()
         },
         paths,
-        {Path(f).name: first[str(f)] for f, _ in rules},
+        {
+            **{Path(f).name: first[str(f)] for f, _ in rules},
+            "existing.ipynb": second[str(existing)],
+            "drops.ipynb": second[str(drops)],
+        },
     )
 
 
@@ -255,6 +267,12 @@ def test_link_refuses_the_files_link_ls_refuses(trip: RoundTrip, path: Path) -> 
     assert "error" in seen, seen
 
 
+def test_importing_into_an_existing_notebook_gives_one_link_opens(trip: RoundTrip) -> None:
+    nb = load(trip.work / "existing.ipynb")
+    assert len(nb.components) == 8 + 8  # examples/pipeline.ipynb + Link_Intro
+    assert trip.rules["existing.ipynb"] == expected(nb)
+
+
 def test_link_drops_the_components_link_ls_drops(trip: RoundTrip) -> None:
     from link_ls.exchange import load_pipeline
 
@@ -265,3 +283,5 @@ def test_link_drops_the_components_link_ls_drops(trip: RoundTrip) -> None:
     )
     assert len(pipe.dropped) == 3
     assert seen["parameters"] == [[p.name, p.type, p.value] for p in pipe.parameters]
+    # and the notebook link-ls imported it into is the same pipeline for Link
+    assert trip.rules["drops.ipynb"] == {**seen, "parameters": seen["parameters"]}
