@@ -177,24 +177,25 @@ def complete_component_metadata(canvas: MutableMapping[str, Any]) -> bool:
     Only missing or unreadable keys are set (a new id, Link's defaults, a palette index
     turned into its colour); every key present and valid, and every unknown key, stays.
     """
-    before = copy.deepcopy(dict(canvas))
+    fixes: dict[str, Any] = {}
     if not isinstance(canvas.get("id"), str) or not canvas["id"]:
-        canvas["id"] = new_component_id()
+        fixes["id"] = new_component_id()
     if not isinstance(canvas.get("name"), str):
-        canvas["name"] = ""
+        fixes["name"] = ""
     if not isinstance(canvas.get("componentType"), str):
-        canvas["componentType"] = "CodeCell"
+        fixes["componentType"] = "CodeCell"
     parents = canvas.get("parents")
     if not isinstance(parents, list):
-        canvas["parents"] = []
+        fixes["parents"] = []
     elif any(isinstance(p, str) for p in parents):
         # a bare id list (hand-made files): Link drops such a component, so say it its way
-        canvas["parents"] = [{"id": p, "name": ""} if isinstance(p, str) else p for p in parents]
+        fixes["parents"] = [{"id": p, "name": ""} if isinstance(p, str) else p for p in parents]
     if not isinstance(canvas.get("diskcache"), bool):
-        canvas["diskcache"] = bool(canvas.get("diskcache", False))
+        fixes["diskcache"] = bool(canvas.get("diskcache", False))
     if not isinstance(canvas.get("headerColor"), str):
-        canvas["headerColor"] = link_header_color(canvas.get("headerColor"))
-    return dict(canvas) != before
+        fixes["headerColor"] = link_header_color(canvas.get("headerColor"))
+    canvas.update(fixes)
+    return bool(fixes)
 
 
 def set_parents(metadata: MutableMapping[str, Any], parents: Sequence[ParentRef]) -> None:
