@@ -112,6 +112,51 @@ def of_link_file(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: what Link 2.7 needs in a component's canvas (and what it does without)
+CANVAS_REQUIRED = ("id", "name", "componentType", "parents", "diskcache", "headerColor")
+CANVAS_OPTIONAL = ("comments", "copiedOriginId")
+
+
+def canvas_variants(folder: Path) -> list[Path]:
+    """A pipeline notebook link-ls wrote, and copies each missing one thing Link might need
+    (``<what>.ipynb``), plus link-ls's rewrite of each copy (``<what>.rewritten.ipynb``)."""
+    from link_ls.exchange import apply_import, load_pipeline, new_notebook, plan_import
+
+    folder.mkdir()
+    nb = new_notebook()
+    nb.raw_cells.append({"cell_type": "markdown", "metadata": {}, "source": "# notes"})
+    apply_import(nb, plan_import(nb, load_pipeline(EXCHANGE / "link-export.json")))
+    save(nb, folder / "base.ipynb")
+    base = json.loads((folder / "base.ipynb").read_text())
+    variants: dict[str, dict[str, Any]] = {}
+    for key in CANVAS_REQUIRED + CANVAS_OPTIONAL:
+        v = json.loads(json.dumps(base))
+        del v["cells"][-1]["metadata"]["canvas"][key]  # the last component: a leaf
+        variants[f"no-{key}"] = v
+    v = json.loads(json.dumps(base))
+    v["cells"][-1]["metadata"]["canvas"]["headerColor"] = 5  # older Link's palette index
+    variants["int-headerColor"] = v
+    v = json.loads(json.dumps(base))
+    del v["cells"][0]["id"]  # the markdown cell
+    variants["no-markdown-cell-id"] = v
+    v = json.loads(json.dumps(base))
+    for c in v["cells"]:
+        del c["id"]
+    v["nbformat_minor"] = 4
+    variants["nbformat-4.4"] = v
+    v = json.loads(json.dumps(base))
+    del v["metadata"]["canvas"]
+    variants["no-notebook-canvas"] = v
+    out = [folder / "base.ipynb"]
+    for what, node in variants.items():
+        path = folder / f"{what}.ipynb"
+        path.write_text(json.dumps(node))
+        rewritten = folder / f"{what}.rewritten.ipynb"
+        save(load(path), rewritten)
+        out += [path, rewritten]
+    return out
+
+
 def link_ls(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "link_ls", *args],
@@ -149,6 +194,7 @@ def trip(real_link: RealLink, tmp_path_factory: pytest.TempPathFactory) -> Round
         save(load(nb_path), p["rewritten"])  # link-ls writes the notebook back
         paths[key] = p
     rules = [(f, None) for f in [*REFUSED, EXCHANGE / "link-drops.json"]]
+    rules += [(f, None) for f in canvas_variants(work / "canvas")]
     first = link_sees(
         real_link,
         [(p["src"], p["link"]) for p in paths.values()]
@@ -271,6 +317,28 @@ def test_importing_into_an_existing_notebook_gives_one_link_opens(trip: RoundTri
     nb = load(trip.work / "existing.ipynb")
     assert len(nb.components) == 8 + 8  # examples/pipeline.ipynb + Link_Intro
     assert trip.rules["existing.ipynb"] == expected(nb)
+
+
+def test_what_link_needs_in_a_notebook_and_link_ls_adds(trip: RoundTrip) -> None:
+    seen = trip.rules
+    assert "error" not in seen["base.ipynb"] and len(seen["base.ipynb"]["components"]) == 4
+    broken = {
+        *(f"no-{k}" for k in CANVAS_REQUIRED),
+        "int-headerColor",
+        "no-markdown-cell-id",
+        "nbformat-4.4",
+    }
+    fine = {*(f"no-{k}" for k in CANVAS_OPTIONAL), "no-notebook-canvas"}
+    for what in broken:
+        # refused, or the component silently dropped
+        s = seen[f"{what}.ipynb"]
+        assert "error" in s or len(s["components"]) == 3, (what, s)
+    for what in fine:
+        assert seen[f"{what}.ipynb"]["components"] == seen["base.ipynb"]["components"], what
+    for what in broken | fine:
+        # link-ls writes each back as a notebook Link opens with the whole pipeline
+        s = seen[f"{what}.rewritten.ipynb"]
+        assert "error" not in s and len(s["components"]) == 4, (what, s)
 
 
 def test_link_drops_the_components_link_ls_drops(trip: RoundTrip) -> None:
