@@ -103,7 +103,10 @@ def _why_dropped(entry: Mapping[str, Any]) -> str | None:
         return f"headercolor is {type(entry['headercolor']).__name__}, not text"
     parents = entry["parents"]
     if not isinstance(parents, list) or not all(
-        isinstance(p, Mapping) and isinstance(p.get("id"), str) for p in parents
+        isinstance(p, Mapping)
+        and isinstance(p.get("id"), str)
+        and isinstance(p.get("name", ""), str)
+        for p in parents
     ):
         return 'parents are not a list of {"id", "name"} objects'
     captured = entry.get("captured", [])
