@@ -33,7 +33,7 @@ from link_ls.notebook import (
     loads,
 )
 from link_ls.notebook import resolve_cell as _resolve_cell
-from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata
+from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata, make_notebook_metadata
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,8 @@ def check_storable(nb: Notebook, result: ImportResult) -> None:
 
 
 def new_notebook(pipe: ExchangePipeline | None = None) -> Notebook:
-    """An empty nbformat 4.5 notebook, with the file's kernel when it names one."""
+    """An empty nbformat 4.5 notebook, with the file's kernel when it names one, and the
+    notebook canvas Link writes."""
     node = json.loads(json.dumps(nbformat.v4.new_notebook()))
     md = node.setdefault("metadata", {})
     ks = pipe.kernelspec if pipe is not None else None
@@ -332,6 +333,7 @@ def new_notebook(pipe: ExchangePipeline | None = None) -> Notebook:
         }
     )
     md["language_info"] = copy.deepcopy(dict(li)) if li else {"name": "python"}
+    md[CANVAS_KEY] = make_notebook_metadata()
     node["nbformat_minor"] = 5
     return Notebook(node, fmt=NotebookFormat("ipynb", None, 5))
 

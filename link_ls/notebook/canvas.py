@@ -198,6 +198,11 @@ def complete_component_metadata(canvas: MutableMapping[str, Any]) -> bool:
     return bool(fixes)
 
 
+def make_notebook_metadata() -> dict[str, Any]:
+    """A new pipeline notebook's ``metadata.canvas``, as Link's own writer makes it."""
+    return {"version": CANVAS_VERSION, "parameters": [], "colorPalette": ["inherit"] * 10}
+
+
 def set_parents(metadata: MutableMapping[str, Any], parents: Sequence[ParentRef]) -> None:
     """Replace the declared parents of a cell, keeping every other canvas key."""
     canvas = metadata.get(CANVAS_KEY)
