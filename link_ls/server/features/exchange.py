@@ -14,7 +14,6 @@ core before anything changes; then
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from link_ls.errors import UsageError
@@ -61,22 +60,25 @@ def _options(a: dict[str, Any]) -> Any:
 
 
 async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
-    from link_ls.exchange import FORMATS, export_pipeline
+    from link_ls.exchange import FORMATS, collect, dumps_pipeline, to_json
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
-    fmt = a.get("format", "link-ls")
+    fmt = str(a.get("format", "link-ls"))
     if fmt not in FORMATS:
         raise UsageError(f"'format' must be one of {', '.join(FORMATS)}")
-    data = export_pipeline(nb, _refs(a), a.get("withAncestors") is True, str(fmt))
+    pipe = collect(nb, _refs(a), a.get("withAncestors") is True)
+    text = dumps_pipeline(pipe, fmt, nb.display_name)
     output = None
     if a.get("output") is not None:
         out = path_of(a["output"], "output", needed=False)
         if out.is_dir() or not out.parent.is_dir():
             raise UsageError(f"{out}: not a file in an existing folder")
-        atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(out, text)
         output = str(out)
-    return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data}
+    # a script is text; the JSON formats also come back parsed, for clients that show them
+    data = None if fmt == "py" else to_json(pipe, fmt, nb.display_name)
+    return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data, "text": text}
 
 
 async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
