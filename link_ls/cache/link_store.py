@@ -309,6 +309,11 @@ def as_pickle(fmt: str, data: bytes) -> bytes:
         return data
     if fmt == "json":
         return pickle.dumps(json.loads(data.decode("utf-8", "surrogatepass")), protocol=5)
+    if fmt == "module":
+        name = json.loads(data.decode("utf-8")).get("module")
+        if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w.]*$", name):
+            raise ArchiveError(f"not a module name: {name!r}")
+        return _module_ref(name, None)
     if fmt == "npy":
         return pickle.dumps(_Call(_Callable("numpy", "load"), (io.BytesIO(data),)), protocol=5)
     if fmt == "parquet":

@@ -23,12 +23,19 @@ OUTPUTS_NAME = "outputs.json"
 VARS_DIR = "vars"
 
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
-_VAR_FILE_RE = re.compile(r"^vars/[0-9]{3,6}\.(pkl|npy|json|parquet)$")
+_VAR_FILE_RE = re.compile(r"^vars/[0-9]{3,6}\.(pkl|npy|json|parquet|mod)$")
 #: how a variable is stored, and the file extension each format uses. Only ``pickle``
 #: runs code when loaded; the others are read with loaders that never unpickle
-#: (``numpy.load(allow_pickle=False)``, ``json``, Parquet through pyarrow).
-VAR_FORMATS: dict[str, str] = {"pickle": "pkl", "npy": "npy", "json": "json", "parquet": "parquet"}
-SAFE_FORMATS = frozenset({"npy", "json", "parquet"})
+#: (``numpy.load(allow_pickle=False)``, ``json``, Parquet through pyarrow); a module is
+#: stored as its name and imported again.
+VAR_FORMATS: dict[str, str] = {
+    "pickle": "pkl",
+    "npy": "npy",
+    "json": "json",
+    "parquet": "parquet",
+    "module": "mod",
+}
+SAFE_FORMATS = frozenset({"npy", "json", "parquet", "module"})
 _IDENT_RE = re.compile(r"^[^\W\d]\w*$")
 
 

@@ -22,7 +22,7 @@ MARKER = "__LINK_LS_CACHE__ "
 
 _SAVE = Template(r"""
 def __link_ls_cache_save(ns, names, folder):
-    import hashlib, io, json, math, os, sys
+    import hashlib, io, json, math, os, sys, types
     try:
         import cloudpickle
     except ImportError:
@@ -72,6 +72,9 @@ def __link_ls_cache_save(ns, names, folder):
     def encode(value, f):
         # the safe formats first; any problem falls back to cloudpickle
         t = type(value)
+        if t is types.ModuleType and sys.modules.get(value.__name__) is value:
+            f.write(json.dumps({"module": value.__name__}).encode("utf-8"))
+            return "module"
         np = sys.modules.get("numpy")
         pd = sys.modules.get("pandas")
         try:
@@ -98,7 +101,7 @@ def __link_ls_cache_save(ns, names, folder):
         f.write(cloudpickle.dumps(value, protocol=5))
         return "pickle"
 
-    ext = {"pickle": "pkl", "npy": "npy", "json": "json", "parquet": "parquet"}
+    ext = {"pickle": "pkl", "npy": "npy", "json": "json", "parquet": "parquet", "module": "mod"}
     saved, failed, absent = [], [], []
     os.makedirs(os.path.join(folder, "vars"), exist_ok=True)
     for i, name in enumerate(names):
@@ -142,6 +145,9 @@ def __link_ls_cache_stage(entries):
             return pickle.loads(data)
         if fmt == "json":
             return json.loads(data.decode("utf-8", "surrogatepass"))
+        if fmt == "module":
+            import importlib
+            return importlib.import_module(json.loads(data.decode("utf-8"))["module"])
         if fmt == "npy":
             import numpy
             return numpy.load(io.BytesIO(data), allow_pickle=False)
@@ -244,10 +250,10 @@ class SaveReport:
 def save_code(names: Sequence[str], folder: Path) -> str:
     """Code that saves ``names`` from the kernel namespace into ``folder/vars/NNN.<ext>``.
 
-    Each value goes in the first format that gives it back exactly: a NumPy array
-    without objects as ``.npy``, a pandas DataFrame as Parquet (pyarrow 14.0.1 or
-    later, checked by reading it back), JSON-able built-ins as ``.json``; anything
-    else is pickled with cloudpickle.
+    Each value goes in the first format that gives it back exactly: a module as
+    its name (imported again), a NumPy array without objects as ``.npy``, a pandas
+    DataFrame as Parquet (pyarrow 14.0.1 or later, checked by reading it back),
+    JSON-able built-ins as ``.json``; anything else is pickled with cloudpickle.
     """
     # Template substitutes in one pass, so a name or path can never be re-substituted
     return _SAVE.substitute(
