@@ -299,3 +299,47 @@ def test_entries_signed_by_another_key_are_untrusted_until_trusted(tmp_path: Pat
     for k in (colleague, load_user_key()):
         assert store.entry_trust(key, k).state is TrustState.TRUSTED  # type: ignore[union-attr]
     assert preview_plan(nb, plan, store)[load_idx].value == "restore"
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def test_cli_list_shows_trust_and_trust_refuses_altered_entries(tmp_path: Path) -> None:
+    from tests.cache.entries import fill_store
+
+    nb_path = copy_fixture(PIPE, tmp_path)
+    store = CacheStore.for_notebook(nb_path)
+    keys = fill_store(load(nb_path), store, ["load", "square"])
+    # "load" as a stranger left it (unsigned), "square" the user's own but edited since
+    (store.entry_dir(CacheKey(keys["load"])) / "signatures.json").unlink()
+    manifest = store.entry_dir(CacheKey(keys["square"])) / MANIFEST_NAME
+    manifest.write_text(manifest.read_text().replace('"square"', '"square2"'))
+
+    listed = _cli("cache", "list", str(nb_path), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "untrusted" in listed.stdout and "altered" in listed.stdout
+    assert (
+        f"1 untrusted: runs execute them instead of restoring; `link-ls cache trust {nb_path}`"
+        in " ".join(listed.stdout.split())
+    )
+
+    done = _cli("cache", "trust", str(store.root), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # something was refused
+    report = json.loads(done.stdout)
+    outcomes = {e["key"]: (e["before"], e["outcome"]) for e in report["entries"]}
+    assert outcomes == {
+        keys["load"]: ("unsigned", "trusted"),
+        keys["square"]: ("altered", "refused"),
+    }
+    rows = {r.name: r.trust for r in component_statuses(load(nb_path), store)}
+    assert rows["load"] == "trusted" and rows["square"] == "altered"
+
+    again = _cli("cache", "trust", str(nb_path), cwd=tmp_path)
+    assert again.returncode == 1
+    assert "already trusted" in again.stdout and "refused" in again.stdout
+
+
+def test_cli_trust_of_a_folder_without_entries_is_one_line_exit_2(tmp_path: Path) -> None:
+    done = _cli("cache", "trust", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "no cache entries" in done.stderr
