@@ -137,7 +137,7 @@ finally:
 
 _STAGE = Template(r"""
 def __link_ls_cache_stage(entries):
-    import hashlib, io, json, pickle, sys, types
+    import hashlib, io, json, os, pickle, sys, types
 
     def decode(fmt, data):
         # only "pickle" can run code; the others never unpickle
@@ -161,6 +161,21 @@ def __link_ls_cache_stage(entries):
             return pandas.read_parquet(io.BytesIO(data))
         raise RuntimeError("unknown variable format %r" % fmt)
 
+    def private(f):
+        # owned by this user and writable by nobody else
+        st = os.fstat(f.fileno())
+        return hasattr(os, "getuid") and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+    def hashed(f):
+        h, n, buf = hashlib.sha256(), 0, bytearray(1 << 20)
+        view = memoryview(buf)
+        while True:
+            k = f.readinto(buf)
+            if not k:
+                return n, h.hexdigest()
+            h.update(view[:k])
+            n += k
+
     box = sys.modules.get(${box})
     if box is None:
         box = types.ModuleType(${box})
@@ -171,18 +186,27 @@ def __link_ls_cache_stage(entries):
         loaded = {}
         try:
             for name, path, size, digest, fmt in items:
-                # the bytes are checked before anything is loaded from them, and loaded
-                # from that same copy: a file changed in between is never read again
+                # every file is checked before anything is loaded from it, and loaded from
+                # exactly what was checked: the same bytes in memory, or (a pickle, to spare
+                # a copy of a large payload) the same open file when nobody else can change
+                # it in place (a rename cannot touch an open file)
                 with open(path, "rb") as f:
-                    data = f.read(size + 1)
-                if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-                    raise RuntimeError("file for %r does not match its manifest" % name)
-                try:
-                    value = decode(fmt, data)
-                except Exception as e:
-                    raise RuntimeError("cannot load %r: %s: %s"
-                                       % (name, type(e).__name__, e)) from None
-                del data
+                    if fmt == "pickle" and private(f):
+                        if hashed(f) != (size, digest):
+                            raise RuntimeError("file for %r does not match its manifest" % name)
+                        f.seek(0)
+                        load = lambda: pickle.load(f)
+                    else:
+                        data = f.read(size + 1)
+                        if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+                            raise RuntimeError("file for %r does not match its manifest" % name)
+                        load = lambda: decode(fmt, data)
+                    try:
+                        value = load()
+                    except Exception as e:
+                        raise RuntimeError("cannot load %r: %s: %s"
+                                           % (name, type(e).__name__, e)) from None
+                    data = load = None
                 loaded[name] = value
                 del value
         except Exception as e:
@@ -271,8 +295,12 @@ StageItem = tuple[str, Sequence[tuple[str, Path, int, str, str]], Sequence[str]]
 def stage_code(entries: Sequence[StageItem]) -> str:
     """Code that checks and loads entries into a private module, touching no user name.
 
-    Each file is read once into memory and its size and sha256 are checked before
-    it is loaded (so a changed file is never unpickled). An entry fails as a whole
+    Each file's size and sha256 are checked before it is loaded, and what is
+    loaded is exactly what was checked: the same bytes, read once into memory, or —
+    for a pickle owned by this user and writable by nobody else — the same open
+    file, read again (no second copy of a large payload; a rename cannot touch an
+    open file, and nobody else can write into it). So a changed file is never
+    unpickled. An entry fails as a whole
     (reported by key) when any of its files does not match or does not load.
     ``cloudpickle`` output is read with plain ``pickle``, as cloudpickle intends
     (objects pickled by value still need the ``cloudpickle`` package importable in

@@ -121,3 +121,15 @@ def test_names_and_paths_are_never_spliced_as_code(tmp_path: Path) -> None:
     out = _python("x = 1\n", save_code(["x"], odd))
     assert parse_save(out).saved[0].name == "x"
     assert (odd / "vars" / "000.json").is_file()
+
+
+def test_a_pickle_others_may_write_is_checked_in_memory_and_still_restores(tmp_path: Path) -> None:
+    _, items = _save(tmp_path)
+    for item in items:
+        item[1].chmod(0o666)  # a shared folder's files: checked and loaded from one copy
+    out = _python(stage_code([("k1", items, [])]), apply_code("k1"), "print('RESULT', twice(4))")
+    assert "RESULT 8" in out
+    damaged = items[1][1]
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"\x00")
+    out = _python(stage_code([("k1", items, [])]))
+    assert "does not match its manifest" in parse_result(out)["failed"]["k1"]
