@@ -1,4 +1,4 @@
-"""link.cache.list|export|import|clear, and what the cache covers for the "Run up to here" lens.
+"""link.cache.list|export|import|trust|clear, and what the cache covers for the "Run up to" lens.
 
 The commands translate arguments to ``link_ls.cache`` calls and return their JSON
 (docs/commands.md). A notebook that is open is taken as the editor has it (its keys
@@ -66,11 +66,18 @@ class CachedCounts:
         store = store_for(ls, nb)
         if not store.keys():
             return
+        from link_ls.cache import CacheError, load_user_key
+
+        try:
+            user = load_user_key()
+        except CacheError:
+            return
         keys = compute_keys(nb, snap.pipeline, effective_parameters(nb))
         restorable: dict[int, frozenset[str]] = {}
         for idx, key in keys.items():
-            m = store.usable(key)
-            if m is not None:
+            # only trusted entries are restored by a run (docs/cache.md, Trust)
+            m = store.trusted_manifest(key, user)
+            if m is not None and m.usable and store.complete(m):
                 restorable[idx] = frozenset(m.absent)
         self.restorable = restorable
 
@@ -153,9 +160,24 @@ def register(server: LinkServer) -> None:
         limits = ImportLimits.from_env(sizes[0], sizes[1])
         store = store_for(ls, nb)
         params = effective_parameters(nb, overrides(a))
+        trust = a.get("trust", False)
+        if not isinstance(trust, bool):
+            raise UsageError("'trust' must be true or false")
         report = await asyncio.to_thread(
-            import_cache, archive, store, nb, limits=limits, parameters=params
+            import_cache, archive, store, nb, limits=limits, parameters=params, trust=trust
         )
+        ls.cache_changed()
+        return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
+
+    @server.command("link.cache.trust")
+    @guard
+    async def cache_trust(ls: LinkServer, *args: Any) -> dict[str, Any]:
+        from link_ls.cache import trust_stores
+
+        a = argument(args)
+        nb, _ = notebook_for(ls, a["uri"])
+        store = store_for(ls, nb)
+        report = await asyncio.to_thread(trust_stores, [store])
         ls.cache_changed()
         return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
 
