@@ -149,8 +149,7 @@ def __link_ls_cache_stage(entries):
             import importlib
             return importlib.import_module(json.loads(data.decode("utf-8"))["module"])
         if fmt == "npy":
-            import numpy
-            return numpy.load(io.BytesIO(data), allow_pickle=False)
+            return npy(data)
         if fmt == "parquet":
             import pyarrow
             parts = [int(x) for x in pyarrow.__version__.split(".")[:3] if x.isdigit()]
@@ -160,6 +159,25 @@ def __link_ls_cache_stage(entries):
             import pandas
             return pandas.read_parquet(io.BytesIO(data))
         raise RuntimeError("unknown variable format %r" % fmt)
+
+    def npy(data):
+        # the array is made on the checked buffer itself (no copy of a large payload);
+        # numpy.load(allow_pickle=False) for the header versions this does not parse
+        import numpy
+        fmt = numpy.lib.format
+        head = io.BytesIO(bytes(memoryview(data)[:1 << 16]))
+        version = fmt.read_magic(head)
+        if version not in ((1, 0), (2, 0)):
+            return numpy.load(io.BytesIO(data), allow_pickle=False)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read(head)
+        if dtype.hasobject:
+            raise ValueError("an object array needs pickle")
+        count = 1
+        for n in shape:
+            count *= n
+        arr = numpy.frombuffer(data, dtype=dtype, count=count, offset=head.tell())
+        return arr.reshape(shape, order="F" if fortran else "C")
 
     def private(f):
         # owned by this user and writable by nobody else
@@ -197,8 +215,14 @@ def __link_ls_cache_stage(entries):
                         f.seek(0)
                         load = lambda: pickle.load(f)
                     else:
-                        data = f.read(size + 1)
-                        if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+                        data = bytearray(size)  # writable: an array can live on it
+                        got = f.readinto(data)
+                        while got < size:
+                            k = f.readinto(memoryview(data)[got:])
+                            if not k:
+                                break
+                            got += k
+                        if got != size or f.read(1) or hashlib.sha256(data).hexdigest() != digest:
                             raise RuntimeError("file for %r does not match its manifest" % name)
                         load = lambda: decode(fmt, data)
                     try:
