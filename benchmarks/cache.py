@@ -13,6 +13,7 @@ read + unpickle of the same files inside the same kernel.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -23,6 +24,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from link_ls.cache import CacheOptions, CacheStore, PipelineStepCache
+from link_ls.cache.trust import KEY_FILE_ENV
 from link_ls.kernel import KernelSession
 from link_ls.kernel.runner import run_plan
 from link_ls.notebook import load
@@ -39,18 +41,20 @@ def _busy(seconds):
 """
 
 
-def make_notebook(folder: Path, seconds: float, mb: int) -> Path:
+def make_notebook(folder: Path, seconds: float, mb: int, numpy: bool = False) -> Path:
     half = mb * (1 << 20) // 2
     gen = make_component_metadata("generate", diskcache=True)
     feat = make_component_metadata("features", [ParentRef(gen["id"], "generate")], diskcache=True)
     summ = make_component_metadata("summary", [ParentRef(feat["id"], "features")])
+    if numpy:  # stored as .npy: loaded without unpickling
+        make_raw = f"import numpy as np\nraw = np.ones({half}, dtype=np.uint8)\n"
+        make_feats = f"feats = np.zeros({half // 8})\nfeats[0] = len(raw)\n"
+    else:
+        make_raw = f"raw = bytearray(b'\\x01' * {half})\n"
+        make_feats = f"feats = array.array('d', bytes({half}))\nfeats[0] = len(raw)\n"
     cells = [
-        (COMPUTE + f"rounds = _busy({seconds / 2})\nraw = bytearray(b'\\x01' * {half})\n", gen),
-        (
-            f"rounds2 = _busy({seconds / 2})\n"
-            f"feats = array.array('d', bytes({half}))\nfeats[0] = len(raw)\n",
-            feat,
-        ),
+        (COMPUTE + f"rounds = _busy({seconds / 2})\n" + make_raw, gen),
+        (f"rounds2 = _busy({seconds / 2})\n" + make_feats, feat),
         ("print(len(raw) + len(feats) * feats.itemsize, feats[0])\n", summ),
     ]
     nb = new_notebook()
@@ -82,10 +86,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="upstream compute in total")
     ap.add_argument("--mb", type=int, default=100, help="upstream arrays in total (MB)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--numpy", action="store_true", help="NumPy arrays (.npy) instead of stdlib")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        nb_path = make_notebook(Path(tmp), args.seconds, args.mb)
+        # entries are signed and checked with a key of this benchmark's own
+        os.environ[KEY_FILE_ENV] = str(Path(tmp) / "config" / "cache.key")
+        nb_path = make_notebook(Path(tmp), args.seconds, args.mb, args.numpy)
         nb = load(nb_path)
         plan = plan_up_to(build(nb), 2)
         store = CacheStore.for_notebook(nb_path)
@@ -116,15 +123,21 @@ def main() -> None:
             )
             assert statuses[-1] == ["restored", "restored", "executed"], statuses[-1]
             files = [
-                str(store.entry_dir(m.key) / v.file.path)
+                (str(store.entry_dir(m.key) / v.file.path), v.format)
                 for m in store.entries()
                 for v in m.variables
             ]
+            # the bare floor: read and load each file by its format, no checks at all
             bare_code = (
-                "import pickle\n"
-                f"for __p in {files!r}:\n"
+                "import importlib, json, pickle\n"
+                f"for __p, __fmt in {files!r}:\n"
                 "    with open(__p, 'rb') as __f:\n"
-                "        pickle.load(__f)\n"
+                "        if __fmt == 'pickle':\n"
+                "            pickle.load(__f)\n"
+                "        elif __fmt == 'npy':\n"
+                "            importlib.import_module('numpy').load(__f, allow_pickle=False)\n"
+                "        else:\n"
+                "            json.load(__f)\n"
             )
 
             def bare() -> None:
@@ -146,7 +159,7 @@ def main() -> None:
     ]
     print(
         f"cache benchmark: {args.seconds:g} s upstream compute, {size / (1 << 20):.0f} MiB "
-        f"cached, median of {args.repeat}"
+        f"cached ({'NumPy .npy' if args.numpy else 'stdlib, pickled'}), median of {args.repeat}"
     )
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  {'seconds':>8}  ratio")

@@ -1,4 +1,4 @@
-"""Per-component result cache: Merkle keys, the store, run-time restore, tar.gz export/import."""
+"""Per-component result cache: Merkle keys, the store, trust, run-time restore, archives."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from link_ls.cache.model import CacheState, ComponentStatus, EntryManifest
 from link_ls.cache.planner import Disposition
 from link_ls.cache.runner import CacheOptions, PipelineStepCache, make_step_cache, preview_plan
 from link_ls.cache.status import component_statuses, wants_cache
-from link_ls.cache.store import CACHE_DIR_ENV, CacheStore, default_root
+from link_ls.cache.store import CACHE_DIR_ENV, CacheStore, EntryTrust, default_root
+from link_ls.cache.trust import KEY_FILE_ENV, Origin, TrustState, UserKey, load_user_key
+from link_ls.cache.trusting import TrustReport, stores_in, trust_stores
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "KEY_FILE_ENV",
     "ArchiveError",
     "CacheError",
     "CacheKey",
@@ -28,13 +31,21 @@ __all__ = [
     "ComponentStatus",
     "Disposition",
     "EntryManifest",
+    "EntryTrust",
+    "Origin",
     "PipelineStepCache",
+    "TrustReport",
+    "TrustState",
+    "UserKey",
     "component_statuses",
     "compute_keys",
     "default_root",
     "effective_parameters",
+    "load_user_key",
     "make_step_cache",
     "normalise_source",
     "preview_plan",
+    "stores_in",
+    "trust_stores",
     "wants_cache",
 ]

@@ -134,6 +134,9 @@ class ArchiveManifest:
     created: str
     components: tuple[ArchivedComponent, ...]
     schema: int = ARCHIVE_SCHEMA
+    #: who made the archive, on which machine (informative: shown when it is imported)
+    creator: str = ""
+    host: str = ""
 
     @property
     def size(self) -> int:
@@ -145,6 +148,8 @@ class ArchiveManifest:
             "schema": self.schema,
             "notebook": self.notebook,
             "created": self.created,
+            "creator": self.creator,
+            "host": self.host,
             "total_size": self.size,
             "components": [c.to_json() for c in self.components],
         }
@@ -193,4 +198,12 @@ def archive_manifest_from_json(data: Any, where: str) -> ArchiveManifest:
         if not isinstance(node, str) or not isinstance(name, str) or not isinstance(ccreated, str):
             raise ArchiveError(f"{where}: component {key[:12]} lacks node, name or created")
         out.append(ArchivedComponent(CacheKey(key), node, name, ccreated, recs))
-    return ArchiveManifest(notebook, created, tuple(out), int(schema))
+    creator, host = data.get("creator", ""), data.get("host", "")
+    return ArchiveManifest(
+        notebook,
+        created,
+        tuple(out),
+        int(schema),
+        creator[:100] if isinstance(creator, str) else "",
+        host[:100] if isinstance(host, str) else "",
+    )

@@ -29,11 +29,18 @@ def import_archive(
     *,
     limits: ImportLimits | None = None,
     parameters: Mapping[str, Any] | None = None,
+    trust: bool = False,
 ) -> ImportReport | LinkImportReport:
-    """Validate and import a link-ls or a Link cache archive (told apart by its first member)."""
+    """Validate and import a link-ls or a Link cache archive (told apart by its first member).
+
+    The entries stay untrusted (runs do not restore them) unless ``trust``, which
+    signs them with the user's key.
+    """
     if is_link_archive(archive):
-        return import_link_cache(archive, store, nb, limits=limits, parameters=parameters)
-    return import_cache(archive, store, nb, limits=limits, parameters=parameters)
+        return import_link_cache(
+            archive, store, nb, limits=limits, parameters=parameters, trust=trust
+        )
+    return import_cache(archive, store, nb, limits=limits, parameters=parameters, trust=trust)
 
 
 def export_archive(

@@ -9,9 +9,11 @@ archive is written to a temporary file beside the target and renamed into place.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import io
 import json
 import os
+import socket
 import tarfile
 import tempfile
 import time
@@ -111,9 +113,18 @@ def export_cache(
         recs = [FileRecord(entry_member(m.key, MANIFEST_NAME), size, digest)]
         recs += [FileRecord(entry_member(m.key, f.path), f.size, f.sha256) for f in m.files]
         components.append(ArchivedComponent(m.key, m.node, m.name, m.created, tuple(recs)))
-    manifest = ArchiveManifest(store.notebook, now_iso(), tuple(components))
+    manifest = ArchiveManifest(
+        store.notebook, now_iso(), tuple(components), creator=_user(), host=socket.gethostname()
+    )
     _write(output, manifest, store)
     return ExportReport(output, manifest, tuple(left_out))
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def _write(output: Path, manifest: ArchiveManifest, store: CacheStore) -> None:

@@ -33,7 +33,9 @@ from link_ls.cache.archive import (
 from link_ls.cache.errors import ArchiveError, CacheError
 from link_ls.cache.keys import CacheKey, compute_keys
 from link_ls.cache.model import MANIFEST_NAME, EntryManifest, entry_from_json
-from link_ls.cache.store import CacheStore
+from link_ls.cache.store import CacheStore, sign_folder, write_origin
+from link_ls.cache.transfer import now_iso
+from link_ls.cache.trust import Origin, UserKey, load_user_key
 from link_ls.notebook import Notebook
 
 _CHUNK = 1 << 20
@@ -66,13 +68,25 @@ class ImportReport:
     archive: Path
     notebook: str  # the notebook the archive was made from
     components: tuple[ImportedComponent, ...]
+    origin: Origin | None = None
+    #: the entries were signed with the user's key (``--trust``): runs restore them
+    trusted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "archive": str(self.archive),
             "from_notebook": self.notebook,
+            "origin": self.origin.to_json() if self.origin is not None else None,
+            "trusted": self.trusted,
             "components": [c.to_json() for c in self.components],
         }
+
+
+def mark_imported(folder: Path, origin: Origin, user: UserKey | None) -> None:
+    """Record where a staged entry came from, and sign it when the user trusts the archive."""
+    write_origin(folder, origin)
+    if user is not None:
+        sign_folder(folder, user, (folder / MANIFEST_NAME).read_bytes())
 
 
 def open_stream(path: Path) -> tarfile.TarFile:
@@ -228,13 +242,30 @@ def import_cache(
     *,
     limits: ImportLimits | None = None,
     parameters: Mapping[str, Any] | None = None,
+    trust: bool = False,
+    user: UserKey | None = None,
 ) -> ImportReport:
-    """Validate ``archive`` fully, then add its entries to ``store``; report per component."""
+    """Validate ``archive`` fully, then add its entries to ``store``; report per component.
+
+    Imported entries record their origin and stay untrusted (a run does not restore
+    them) unless ``trust``: then they are signed with ``user`` (default: the user's key).
+    """
     manifest, entries = validate_archive(archive, limits or ImportLimits())
     keys = compute_keys(nb, parameters=parameters)
     by_key = {k: idx for idx, k in keys.items()}
     by_node = {str(nb.cells[idx].node_id): idx for idx in keys}
-    _write(archive, store, manifest)
+    origin = Origin(
+        source="import",
+        archive=archive.name,
+        format="link-ls",
+        imported=now_iso(),
+        notebook=manifest.notebook,
+        creator=manifest.creator,
+        host=manifest.host,
+        created=manifest.created,
+    )
+    signer = (user or load_user_key()) if trust else None
+    _write(archive, store, manifest, origin, signer)
     out: list[ImportedComponent] = []
     for comp in manifest.components:
         m = entries[comp.key]
@@ -247,10 +278,16 @@ def import_cache(
             idx, state = None, "unknown"
         name = nb.cells[idx].name if idx is not None else comp.name
         out.append(ImportedComponent(comp.key, name, comp.size, state, idx))
-    return ImportReport(archive, manifest.notebook, tuple(out))
+    return ImportReport(archive, manifest.notebook, tuple(out), origin, signer is not None)
 
 
-def _write(archive: Path, store: CacheStore, manifest: ArchiveManifest) -> None:
+def _write(
+    archive: Path,
+    store: CacheStore,
+    manifest: ArchiveManifest,
+    origin: Origin,
+    signer: UserKey | None,
+) -> None:
     expected = {r.path: (r.size, r.sha256) for c in manifest.components for r in c.files}
     with store.staging() as stage:
         try:
@@ -278,6 +315,8 @@ def _write(archive: Path, store: CacheStore, manifest: ArchiveManifest) -> None:
             if not (stage / comp.key / MANIFEST_NAME).is_file():
                 raise ArchiveError(f"{archive}: the archive changed while importing")
         try:
+            for comp in manifest.components:
+                mark_imported(stage / comp.key, origin, signer)
             for comp in manifest.components:
                 store.commit(stage / comp.key, comp.key)
         except OSError as e:

@@ -13,12 +13,14 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
 from link_ls.cache.store import CacheStore
+from link_ls.cache.trust import load_user_key
 
 
 class StoreIndex:
-    """The usable entries of one store: key -> names of variables the entry does not hold."""
+    """The entries a run would restore (usable, complete, trusted): key -> absent variables."""
 
     def __init__(self, store: CacheStore) -> None:
         self.store = store
@@ -30,9 +32,15 @@ class StoreIndex:
         """Read the store again (the only place the index touches the disk)."""
         keys = self.store.keys()
         usable: dict[CacheKey, frozenset[str]] = {}
-        for key in keys:
-            m = self.store.usable(key)
-            if m is not None:
+        candidates = keys
+        try:
+            user = load_user_key(create=False)  # editors never create the key
+        except CacheError:
+            candidates = []  # no usable key: a run restores nothing, so nothing counts
+        for key in candidates:
+            # only trusted entries are restored by a run (docs/cache.md, Trust)
+            m = self.store.trusted_manifest(key, user)
+            if m is not None and m.usable and self.store.complete(m):
                 usable[key] = frozenset(m.absent)
         #: whether the store has entries at all (usable or not)
         self.has_entries = bool(keys)

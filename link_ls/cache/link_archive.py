@@ -32,6 +32,7 @@ notebook's parameters (and any ``--param``).
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import io
 import json
 import re
@@ -47,7 +48,7 @@ from typing import Any
 
 from link_ls.cache.archive import ImportLimits, human_size
 from link_ls.cache.errors import ArchiveError, CacheError
-from link_ls.cache.importer import check_member, members, open_stream
+from link_ls.cache.importer import check_member, mark_imported, members, open_stream
 from link_ls.cache.keys import CacheKey, compute_keys, normalise_source
 from link_ls.cache.link_store import (
     CACHED,
@@ -65,6 +66,7 @@ from link_ls.cache.model import (
 from link_ls.cache.status import uncacheable_reason
 from link_ls.cache.store import CacheStore, sha256_file, write_json
 from link_ls.cache.transfer import now_iso
+from link_ls.cache.trust import Origin, UserKey, load_user_key
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline, build
 
@@ -122,13 +124,21 @@ def _member_allowed(name: str) -> bool:
     return bool(_COMPONENT_DIR.match(top))
 
 
-def _extract(path: Path, limits: ImportLimits, dest: Path) -> None:
-    """Check every member, then write regular files under ``dest`` (never ``tar.extract``)."""
+def _extract(path: Path, limits: ImportLimits, dest: Path) -> tuple[str, str]:
+    """Check every member, then write regular files under ``dest`` (never ``tar.extract``).
+
+    Returns who made the archive and when, as its first member says (Link's tar
+    records the user name and the time).
+    """
     seen: set[str] = set()
     total = 0
+    made: tuple[str, str] | None = None
     with open_stream(path) as tar:
         for m in members(path, tar):
             check_member(path, m, limits, allow_dirs=True)
+            if made is None:
+                when = dt.datetime.fromtimestamp(max(0, min(m.mtime, 2**33)), dt.timezone.utc)
+                made = (m.uname[:100], when.isoformat(timespec="seconds"))
             name = m.name.rstrip("/")
             if not _member_allowed(name):
                 raise ArchiveError(f"{path}: member {m.name!r} is not part of Link's cache layout")
@@ -168,8 +178,9 @@ def _extract(path: Path, limits: ImportLimits, dest: Path) -> None:
                 raise ArchiveError(f"{path}: damaged archive ({e})") from None
             except OSError as e:
                 raise ArchiveError(f"{path}: member {m.name!r} cannot be unpacked ({e})") from None
-    if LINK_PIPELINE not in seen:
+    if LINK_PIPELINE not in seen or made is None:
         raise ArchiveError(f"{path}: no {LINK_PIPELINE}: not a Link cache archive")
+    return made
 
 
 def _comments(code: str) -> list[str]:
@@ -226,6 +237,9 @@ class LinkImportRow:
 class LinkImportReport:
     archive: Path
     rows: tuple[LinkImportRow, ...]
+    origin: Origin | None = None
+    #: the entries were signed with the user's key (``--trust``): runs restore them
+    trusted: bool = False
 
     @property
     def imported(self) -> tuple[LinkImportRow, ...]:
@@ -235,6 +249,8 @@ class LinkImportReport:
         return {
             "archive": str(self.archive),
             "format": "link",
+            "origin": self.origin.to_json() if self.origin is not None else None,
+            "trusted": self.trusted,
             "components": [r.to_json() for r in self.rows],
         }
 
@@ -295,13 +311,17 @@ def import_link_cache(
     *,
     limits: ImportLimits | None = None,
     parameters: Mapping[str, Any] | None = None,
+    trust: bool = False,
+    user: UserKey | None = None,
 ) -> LinkImportReport:
     """Check and import Link's cache archive; every component is reported, matched or not.
 
     When no component can be imported and some do not match the notebook (changed
     code or parents), the archive is refused with that reason and nothing is
-    written, like Link's own import.
+    written, like Link's own import. Imported entries record their origin and stay
+    untrusted unless ``trust`` (then ``user``'s key, default the user's, signs them).
     """
+    signer = (user or load_user_key()) if trust else None
     p = build(nb)
     keys = compute_keys(nb, p, parameters)
     by_id = {str(c.canvas.id): c.index for c in nb.components if c.canvas is not None}
@@ -311,7 +331,15 @@ def import_link_cache(
         unpacked = Path(tmp) / "archive"
         stage.mkdir()
         unpacked.mkdir()
-        _extract(archive, limits or ImportLimits(), unpacked)
+        creator, created = _extract(archive, limits or ImportLimits(), unpacked)
+        origin = Origin(
+            source="import",
+            archive=archive.name,
+            format="link",
+            imported=now_iso(),
+            creator=creator,
+            created=created,
+        )
         try:
             raw = json.loads((unpacked / LINK_PIPELINE).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as e:
@@ -368,13 +396,20 @@ def import_link_cache(
             raise ArchiveError(f"{archive}: {_refusal(nb, list(rows.values()))}")
         try:
             for m in staged.values():
+                mark_imported(stage / m.key, origin, signer)
+            for m in staged.values():
                 with store.staging() as final:
                     shutil.copytree(stage / m.key, final / m.key)
                     store.commit(final / m.key, m.key)
         except OSError as e:
             raise CacheError(f"{store.root}: cannot write the cache: {e.strerror or e}") from None
     order = list(pipeline)
-    return LinkImportReport(archive, tuple(sorted(rows.values(), key=lambda r: order.index(r.id))))
+    return LinkImportReport(
+        archive,
+        tuple(sorted(rows.values(), key=lambda r: order.index(r.id))),
+        origin,
+        signer is not None,
+    )
 
 
 def _why(row: LinkImportRow, state: str, detail: str) -> LinkImportRow:

@@ -21,7 +21,7 @@ from typing import Any
 from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import compute_keys
 from link_ls.cache.link_archive import COMPONENT_PREFIX, LINK_PIPELINE
-from link_ls.cache.link_store import write_component
+from link_ls.cache.link_store import as_pickle, write_component
 from link_ls.cache.model import CacheState, EntryManifest
 from link_ls.cache.status import component_statuses
 from link_ls.cache.store import CacheStore
@@ -56,7 +56,7 @@ def _entry_variables(store: CacheStore, m: EntryManifest) -> dict[str, bytes]:
     problems = store.verify(m)
     if problems:
         raise CacheError(f"{base}: damaged cache entry for {m.name}: {problems[0]}")
-    return {v.name: (base / v.file.path).read_bytes() for v in m.variables}
+    return {v.name: as_pickle(v.format, (base / v.file.path).read_bytes()) for v in m.variables}
 
 
 def export_link_cache(

@@ -32,6 +32,7 @@ import ast
 import functools
 import importlib
 import io
+import json
 import os
 import pickle
 import re
@@ -269,6 +270,56 @@ def _module_ref(module: str, attr: str | None) -> bytes:
             return getattr, (_Import(), attr or "")
 
     return pickle.dumps(_Attr() if attr else _Import(), protocol=5)
+
+
+class _Callable:
+    """Stand-in for a function of a module the kernel has (pickled as a reference to it)."""
+
+    def __init__(self, module: str, attr: str) -> None:
+        self.module, self.attr = module, attr
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, str]]:
+        class _Import:
+            def __reduce__(_self) -> tuple[Any, tuple[str]]:
+                return importlib.import_module, (self.module,)
+
+        return getattr, (_Import(), self.attr)
+
+    def __call__(self, *args: Any) -> Any:  # pickle only accepts a callable as a reducer
+        raise TypeError("a stand-in, never called here")
+
+
+class _Call:
+    def __init__(self, func: _Callable, args: tuple[Any, ...]) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return self.func, self.args
+
+
+def as_pickle(fmt: str, data: bytes) -> bytes:
+    """A variable file of any format (see ``model.VAR_FORMATS``) as pickle bytes for Link.
+
+    Link's stores hold pickles only. JSON is decoded here (it cannot run code) and
+    pickled; a ``.npy`` array or a Parquet frame becomes a pickle that calls
+    ``numpy.load`` (pickles refused) or ``pandas.read_parquet`` on the same bytes in
+    Link's kernel. Nothing is unpickled in this process.
+    """
+    if fmt == "pickle":
+        return data
+    if fmt == "json":
+        return pickle.dumps(json.loads(data.decode("utf-8", "surrogatepass")), protocol=5)
+    if fmt == "module":
+        name = json.loads(data.decode("utf-8")).get("module")
+        if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w.]*$", name):
+            raise ArchiveError(f"not a module name: {name!r}")
+        return _module_ref(name, None)
+    if fmt == "npy":
+        return pickle.dumps(_Call(_Callable("numpy", "load"), (io.BytesIO(data),)), protocol=5)
+    if fmt == "parquet":
+        call = _Call(_Callable("pandas", "read_parquet"), (io.BytesIO(data),))
+        return pickle.dumps(call, protocol=5)
+    raise ArchiveError(f"unknown variable format {fmt!r}")
 
 
 def module_statement_pickle(statement: str) -> bytes | None:

@@ -23,7 +23,19 @@ OUTPUTS_NAME = "outputs.json"
 VARS_DIR = "vars"
 
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
-_VAR_FILE_RE = re.compile(r"^vars/[0-9]{3,6}\.pkl$")
+_VAR_FILE_RE = re.compile(r"^vars/[0-9]{3,6}\.(pkl|npy|json|parquet|mod)$")
+#: how a variable is stored, and the file extension each format uses. Only ``pickle``
+#: runs code when loaded; the others are read with loaders that never unpickle
+#: (``numpy.load(allow_pickle=False)``, ``json``, Parquet through pyarrow); a module is
+#: stored as its name and imported again.
+VAR_FORMATS: dict[str, str] = {
+    "pickle": "pkl",
+    "npy": "npy",
+    "json": "json",
+    "parquet": "parquet",
+    "module": "mod",
+}
+SAFE_FORMATS = frozenset({"npy", "json", "parquet", "module"})
 _IDENT_RE = re.compile(r"^[^\W\d]\w*$")
 
 
@@ -49,10 +61,14 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class VariableRecord:
-    """A variable saved with cloudpickle to its own file."""
+    """A variable saved to its own file, in one of :data:`VAR_FORMATS` (cloudpickle: "pickle")."""
 
     name: str
     file: FileRecord
+    format: str = "pickle"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "format": self.format, **self.file.to_json()}
 
 
 @dataclass(frozen=True)
@@ -104,7 +120,7 @@ class EntryManifest:
             "language": self.language,
             "created": self.created,
             "outputs": self.outputs.to_json(),
-            "variables": [{"name": v.name, **v.file.to_json()} for v in self.variables],
+            "variables": [v.to_json() for v in self.variables],
             "unserialisable": [{"name": u.name, "error": u.error} for u in self.unserialisable],
             "absent": list(self.absent),
             "deleted": list(self.deleted),
@@ -163,10 +179,13 @@ def entry_from_json(data: Any, where: str) -> EntryManifest:
         name = rv.get("name")
         if not isinstance(name, str) or not _IDENT_RE.match(name):
             raise CacheError(f"{where}: variable name {name!r} is not an identifier")
+        fmt = rv.get("format", "pickle")
         if not _VAR_FILE_RE.match(rec.path) or rec.path in seen:
             raise CacheError(f"{where}: variable file {rec.path!r} is not allowed")
+        if fmt not in VAR_FORMATS or not rec.path.endswith("." + VAR_FORMATS[fmt]):
+            raise CacheError(f"{where}: variable {name!r} has an unknown format {fmt!r}")
         seen.add(rec.path)
-        variables.append(VariableRecord(name, rec))
+        variables.append(VariableRecord(name, rec, fmt))
     raw_bad = data.get("unserialisable", [])
     if not isinstance(raw_bad, list):
         raise CacheError(f"{where}: 'unserialisable' is not a list")
@@ -213,6 +232,12 @@ class ComponentStatus:
     size: int
     cached_flag: bool
     note: str = ""
+    #: for an entry under the current key: "trusted", "unsigned", "foreign" or "altered"
+    #: (see :mod:`link_ls.cache.trust`); "" when there is none
+    trust: str = ""
+    #: why it is not trusted, e.g. "imported from x.tar.gz (made by …) on …"
+    trust_note: str = ""
+    origin: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,4 +249,7 @@ class ComponentStatus:
             "size": self.size,
             "diskcache": self.cached_flag,
             "note": self.note,
+            "trust": self.trust or None,
+            "trustNote": self.trust_note,
+            "origin": dict(self.origin) if self.origin is not None else None,
         }

@@ -1,8 +1,9 @@
 """Code run inside the kernel to save and restore variables, and parsing of what it prints.
 
-The kernel's own Python serialises each variable with cloudpickle to its own file
-and hashes the bytes it wrote; the language server process never unpickles
-anything. Each snippet defines one helper, calls it and deletes it, so the user's
+The kernel's own Python writes each variable to its own file — NumPy arrays as
+``.npy``, DataFrames as Parquet, JSON-able built-ins as JSON, the rest with
+cloudpickle — and hashes the bytes it wrote; the language server process never
+unpickles anything. Each snippet defines one helper, calls it and deletes it, so the user's
 namespace is left as it was, and prints one marked JSON line as its result.
 """
 
@@ -21,33 +22,110 @@ MARKER = "__LINK_LS_CACHE__ "
 
 _SAVE = Template(r"""
 def __link_ls_cache_save(ns, names, folder):
-    import hashlib, json, os
+    import hashlib, io, json, math, os, sys, types
     try:
         import cloudpickle
     except ImportError:
         raise RuntimeError("cloudpickle is not installed in this kernel") from None
+
+    class Sink:
+        # hashes exactly what it writes (a large array goes out in chunks, never copied whole)
+        def __init__(self, f):
+            self.f, self.h, self.n = f, hashlib.sha256(), 0
+
+        def write(self, b):
+            self.h.update(b)
+            self.n += len(b)
+            return self.f.write(b)
+
+        def flush(self):
+            self.f.flush()
+
+    limit = [${json_limit}]
+
+    def jsonable(v, seen, depth):
+        # exact round trip only: no tuples, no non-str keys, no NaN, no shared or cyclic parts
+        t = type(v)
+        limit[0] -= 1
+        if limit[0] < 0:
+            return False
+        if t is str or t is bool or t is int or v is None:
+            return True
+        if t is float:
+            return math.isfinite(v)
+        if (t is not list and t is not dict) or depth > 100 or id(v) in seen:
+            return False
+        seen.add(id(v))
+        if t is list:
+            return all(jsonable(x, seen, depth + 1) for x in v)
+        return all(type(k) is str and jsonable(x, seen, depth + 1) for k, x in v.items())
+
+    def parquet_ready():
+        try:
+            import pyarrow
+        except ImportError:
+            return False
+        # pyarrow before 14.0.1 could unpickle while reading a file (CVE-2023-47248)
+        parts = [int(x) for x in pyarrow.__version__.split(".")[:3] if x.isdigit()]
+        return parts >= [14, 0, 1]
+
+    def encode(value, f):
+        # the safe formats first; any problem falls back to cloudpickle
+        t = type(value)
+        if t is types.ModuleType and sys.modules.get(value.__name__) is value:
+            f.write(json.dumps({"module": value.__name__}).encode("utf-8"))
+            return "module"
+        np = sys.modules.get("numpy")
+        pd = sys.modules.get("pandas")
+        try:
+            if np is not None and t is np.ndarray and not value.dtype.hasobject:
+                np.save(f, value, allow_pickle=False)
+                return "npy"
+            if pd is not None and t is pd.DataFrame and not value.attrs and parquet_ready():
+                buf = io.BytesIO()
+                value.to_parquet(buf)
+                back = pd.read_parquet(io.BytesIO(buf.getvalue()))
+                pd.testing.assert_frame_equal(value, back, check_exact=True,
+                                              check_index_type=True, check_column_type=True)
+                f.write(buf.getvalue())
+                return "parquet"
+            limit[0] = ${json_limit}
+            if jsonable(value, set(), 0):
+                f.write(json.dumps(value, ensure_ascii=False, allow_nan=False)
+                        .encode("utf-8", "surrogatepass"))
+                return "json"
+        except Exception:
+            f.f.seek(0)
+            f.f.truncate()
+            f.h, f.n = hashlib.sha256(), 0
+        f.write(cloudpickle.dumps(value, protocol=5))
+        return "pickle"
+
+    ext = {"pickle": "pkl", "npy": "npy", "json": "json", "parquet": "parquet", "module": "mod"}
     saved, failed, absent = [], [], []
     os.makedirs(os.path.join(folder, "vars"), exist_ok=True)
     for i, name in enumerate(names):
         if name not in ns:
             absent.append(name)
             continue
+        tmp = os.path.join(folder, "vars", "%03d.tmp" % i)
         try:
-            data = cloudpickle.dumps(ns[name], protocol=5)
+            with open(tmp, "wb") as raw:
+                sink = Sink(raw)
+                fmt = encode(ns[name], sink)
+                raw.flush()
+                os.fsync(raw.fileno())
         except BaseException as e:  # anything a __reduce__ raises means "cannot save"
             if isinstance(e, KeyboardInterrupt):
                 raise
+            os.remove(tmp)
             msg = (type(e).__name__ + ": " + str(e)).splitlines()[0][:300]
             failed.append({"name": name, "error": msg})
             continue
-        rel = "vars/%03d.pkl" % i
-        with open(os.path.join(folder, rel), "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        saved.append({"name": name, "path": rel, "size": len(data),
-                      "sha256": hashlib.sha256(data).hexdigest()})
-        del data
+        rel = "vars/%03d.%s" % (i, ext[fmt])
+        os.replace(tmp, os.path.join(folder, rel))
+        saved.append({"name": name, "path": rel, "size": sink.n, "format": fmt,
+                      "sha256": sink.h.hexdigest()})
     return {"saved": saved, "failed": failed, "absent": absent}
 try:
     __link_ls_r = __link_ls_cache_save(globals(), ${names}, ${folder})
@@ -59,31 +137,62 @@ finally:
 
 _STAGE = Template(r"""
 def __link_ls_cache_stage(entries):
-    import hashlib, pickle, sys, types
+    import hashlib, io, json, os, pickle, sys, types
 
-    class Hashing:
-        # unpickle straight from the file (no second copy of a large payload),
-        # hashing exactly the bytes the unpickler reads
-        def __init__(self, f):
-            self.f, self.h, self.n = f, hashlib.sha256(), 0
+    def decode(fmt, data):
+        # only "pickle" can run code; the others never unpickle
+        if fmt == "pickle":
+            return pickle.loads(data)
+        if fmt == "json":
+            return json.loads(data.decode("utf-8", "surrogatepass"))
+        if fmt == "module":
+            import importlib
+            return importlib.import_module(json.loads(data.decode("utf-8"))["module"])
+        if fmt == "npy":
+            return npy(data)
+        if fmt == "parquet":
+            import pyarrow
+            parts = [int(x) for x in pyarrow.__version__.split(".")[:3] if x.isdigit()]
+            if parts < [14, 0, 1]:
+                raise RuntimeError("pyarrow %s may unpickle while reading (CVE-2023-47248); "
+                                   "14.0.1 or later is needed" % pyarrow.__version__)
+            import pandas
+            return pandas.read_parquet(io.BytesIO(data))
+        raise RuntimeError("unknown variable format %r" % fmt)
 
-        def read(self, n=-1):
-            b = self.f.read(n)
-            self.h.update(b)
-            self.n += len(b)
-            return b
+    def npy(data):
+        # the array is made on the checked buffer itself (no copy of a large payload);
+        # numpy.load(allow_pickle=False) for the header versions this does not parse
+        import numpy
+        fmt = numpy.lib.format
+        head = io.BytesIO(bytes(memoryview(data)[:1 << 16]))
+        version = fmt.read_magic(head)
+        if version not in ((1, 0), (2, 0)):
+            return numpy.load(io.BytesIO(data), allow_pickle=False)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read(head)
+        if dtype.hasobject:
+            raise ValueError("an object array needs pickle")
+        count = 1
+        for n in shape:
+            count *= n
+        arr = numpy.frombuffer(data, dtype=dtype, count=count, offset=head.tell())
+        return arr.reshape(shape, order="F" if fortran else "C")
 
-        def readline(self):
-            b = self.f.readline()
-            self.h.update(b)
-            self.n += len(b)
-            return b
+    def private(f):
+        # owned by this user and writable by nobody else
+        st = os.fstat(f.fileno())
+        return hasattr(os, "getuid") and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
-        def readinto(self, buf):
-            k = self.f.readinto(buf)
-            self.h.update(memoryview(buf)[:k])
-            self.n += k
-            return k
+    def hashed(f):
+        h, n, buf = hashlib.sha256(), 0, bytearray(1 << 20)
+        view = memoryview(buf)
+        while True:
+            k = f.readinto(buf)
+            if not k:
+                return n, h.hexdigest()
+            h.update(view[:k])
+            n += k
 
     box = sys.modules.get(${box})
     if box is None:
@@ -94,17 +203,34 @@ def __link_ls_cache_stage(entries):
     for key, items, deleted in entries:
         loaded = {}
         try:
-            for name, path, size, digest in items:
+            for name, path, size, digest, fmt in items:
+                # every file is checked before anything is loaded from it, and loaded from
+                # exactly what was checked: the same bytes in memory, or (a pickle, to spare
+                # a copy of a large payload) the same open file when nobody else can change
+                # it in place (a rename cannot touch an open file)
                 with open(path, "rb") as f:
-                    src = Hashing(f)
+                    if fmt == "pickle" and private(f):
+                        if hashed(f) != (size, digest):
+                            raise RuntimeError("file for %r does not match its manifest" % name)
+                        f.seek(0)
+                        load = lambda: pickle.load(f)
+                    else:
+                        data = bytearray(size)  # writable: an array can live on it
+                        got = f.readinto(data)
+                        while got < size:
+                            k = f.readinto(memoryview(data)[got:])
+                            if not k:
+                                break
+                            got += k
+                        if got != size or f.read(1) or hashlib.sha256(data).hexdigest() != digest:
+                            raise RuntimeError("file for %r does not match its manifest" % name)
+                        load = lambda: decode(fmt, data)
                     try:
-                        value = pickle.load(src)
+                        value = load()
                     except Exception as e:
-                        raise RuntimeError("cannot unpickle %r: %s: %s"
+                        raise RuntimeError("cannot load %r: %s: %s"
                                            % (name, type(e).__name__, e)) from None
-                    src.read()  # trailing bytes count too
-                if src.n != size or src.h.hexdigest() != digest:
-                    raise RuntimeError("file for %r does not match its manifest" % name)
+                    data = load = None
                 loaded[name] = value
                 del value
         except Exception as e:
@@ -147,12 +273,17 @@ print(${marker} + "{}")
 STAGING_MODULE = "_link_ls_cache_staging"
 
 
+#: a list or dict of more elements than this is pickled (checking it would cost more)
+JSON_ELEMENT_LIMIT = 1_000_000
+
+
 @dataclass(frozen=True)
 class SavedVariable:
     name: str
     path: str
     size: int
     sha256: str
+    format: str = "pickle"
 
 
 @dataclass(frozen=True)
@@ -165,25 +296,42 @@ class SaveReport:
 
 
 def save_code(names: Sequence[str], folder: Path) -> str:
-    """Code that pickles ``names`` from the kernel namespace into ``folder/vars/NNN.pkl``."""
+    """Code that saves ``names`` from the kernel namespace into ``folder/vars/NNN.<ext>``.
+
+    Each value goes in the first format that gives it back exactly: a module as
+    its name (imported again), a NumPy array without objects as ``.npy``, a pandas
+    DataFrame as Parquet (pyarrow 14.0.1 or later, checked by reading it back),
+    JSON-able built-ins as ``.json``; anything else is pickled with cloudpickle.
+    """
     # Template substitutes in one pass, so a name or path can never be re-substituted
-    return _SAVE.substitute(marker=repr(MARKER), names=repr(list(names)), folder=repr(str(folder)))
+    return _SAVE.substitute(
+        marker=repr(MARKER),
+        names=repr(list(names)),
+        folder=repr(str(folder)),
+        json_limit=JSON_ELEMENT_LIMIT,
+    )
 
 
-#: one entry to stage: key, [(name, file, size, sha256)], names the component deletes
-StageItem = tuple[str, Sequence[tuple[str, Path, int, str]], Sequence[str]]
+#: one entry to stage: key, [(name, file, size, sha256, format)], names the component deletes
+StageItem = tuple[str, Sequence[tuple[str, Path, int, str, str]], Sequence[str]]
 
 
 def stage_code(entries: Sequence[StageItem]) -> str:
-    """Code that checks and unpickles entries into a private module, touching no user name.
+    """Code that checks and loads entries into a private module, touching no user name.
 
-    An entry fails as a whole (reported by key) when any of its files does not
-    match its sha256 or does not unpickle. ``cloudpickle`` output is read with
-    plain ``pickle``, as cloudpickle intends (objects pickled by value still need the
-    ``cloudpickle`` package importable in the kernel, as do the modules they reference).
+    Each file's size and sha256 are checked before it is loaded, and what is
+    loaded is exactly what was checked: the same bytes, read once into memory, or —
+    for a pickle owned by this user and writable by nobody else — the same open
+    file, read again (no second copy of a large payload; a rename cannot touch an
+    open file, and nobody else can write into it). So a changed file is never
+    unpickled. An entry fails as a whole
+    (reported by key) when any of its files does not match or does not load.
+    ``cloudpickle`` output is read with plain ``pickle``, as cloudpickle intends
+    (objects pickled by value still need the ``cloudpickle`` package importable in
+    the kernel, as do the modules they reference).
     """
     flat = [
-        (key, [(n, str(p), size, digest) for n, p, size, digest in items], list(deleted))
+        (key, [(n, str(p), size, digest, fmt) for n, p, size, digest, fmt in items], list(deleted))
         for key, items, deleted in entries
     ]
     return _STAGE.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), entries=repr(flat))
@@ -217,7 +365,13 @@ def parse_save(stdout: str) -> SaveReport:
     data = parse_result(stdout)
     try:
         saved = tuple(
-            SavedVariable(str(s["name"]), str(s["path"]), int(s["size"]), str(s["sha256"]))
+            SavedVariable(
+                str(s["name"]),
+                str(s["path"]),
+                int(s["size"]),
+                str(s["sha256"]),
+                str(s.get("format", "pickle")),
+            )
             for s in data["saved"]
         )
         failed = tuple((str(f["name"]), str(f["error"])) for f in data["failed"])

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey, compute_keys
 from link_ls.cache.model import CacheState, ComponentStatus, EntryManifest
 from link_ls.cache.store import CacheStore
+from link_ls.cache.trust import TrustState, UserKey, describe_untrusted, load_user_key
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline, build
 
@@ -44,9 +46,20 @@ def component_statuses(
     *,
     parameters: Mapping[str, Any] | None = None,
     pipeline: Pipeline | None = None,
+    user: UserKey | None = None,
 ) -> list[ComponentStatus]:
-    """One row per pipeline node, in notebook order."""
+    """One row per pipeline node, in notebook order, with the trust of each current entry.
+
+    ``user`` is the key entries are checked with (default: the user's key; when it
+    cannot be read, the trust of every entry is left empty).
+    """
     p = pipeline or build(nb)
+    signer = user
+    if signer is None:
+        try:
+            signer = load_user_key()
+        except CacheError:
+            signer = None
     keys = compute_keys(nb, p, parameters)
     entries = store.entries()
     by_key: dict[CacheKey, EntryManifest] = {m.key: m for m in entries}
@@ -61,9 +74,20 @@ def component_statuses(
         flag = c.canvas is not None and c.canvas.diskcache
         note = uncacheable_reason(p, idx) or ("" if key else "on or below a cycle")
         m = by_key.get(key) if key else None
-        if m is not None:
+        if m is not None and key is not None:
+            t = store.entry_trust(key, signer) if signer is not None else None
+            trust: tuple[str, str, dict[str, Any] | None] = (
+                (t.state.value, "", None) if t is not None else ("", "", None)
+            )
+            if t is not None and t.state is not TrustState.TRUSTED:
+                origin = t.origin.to_json() if t.origin is not None else None
+                trust = (t.state.value, describe_untrusted(t.state, t.origin), origin)
             if m.usable and store.complete(m):
-                rows.append(ComponentStatus(idx, node, c.name, key, CacheState.VALID, m.size, flag))
+                rows.append(
+                    ComponentStatus(
+                        idx, node, c.name, key, CacheState.VALID, m.size, flag, "", *trust
+                    )
+                )
             else:
                 why = (
                     "cannot serialise " + ", ".join(u.name for u in m.unserialisable)
@@ -71,7 +95,9 @@ def component_statuses(
                     else "entry is incomplete"
                 )
                 rows.append(
-                    ComponentStatus(idx, node, c.name, key, CacheState.UNUSABLE, m.size, flag, why)
+                    ComponentStatus(
+                        idx, node, c.name, key, CacheState.UNUSABLE, m.size, flag, why, *trust
+                    )
                 )
             continue
         old = [e for e in by_node.get(node, []) if e.key != key]

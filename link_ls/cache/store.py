@@ -5,7 +5,9 @@ option or ``LINK_LS_CACHE_DIR``)::
 
     root/<notebook file name>/<key>/manifest.json
                                    /outputs.json
-                                   /vars/000.pkl …
+                                   /vars/000.pkl, 001.npy, 002.json, 003.parquet …
+                                   /signatures.json   HMACs of manifest.json (trust.py)
+                                   /origin.json       where an imported entry came from
     root/.tmp/…                    staging folders, renamed into place when complete
 
 An entry folder appears in one ``rename``: readers never see half an entry.
@@ -23,17 +25,44 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
 from link_ls.cache.model import MANIFEST_NAME, EntryManifest, FileRecord, entry_from_json, is_key
+from link_ls.cache.trust import (
+    ORIGIN_NAME,
+    SIGNATURES_NAME,
+    Origin,
+    TrustState,
+    UserKey,
+    origin_from_json,
+    read_side_file,
+    read_signatures,
+    signatures_json,
+    trust_state,
+)
 
 CACHE_DIR_ENV = "LINK_LS_CACHE_DIR"
 DEFAULT_CACHE_DIR = Path(".link_ls") / "cache"
 STAGING = ".tmp"
 _CHUNK = 1 << 20
+_MAX_MANIFEST = 16 << 20
+
+
+@dataclass(frozen=True)
+class EntryTrust:
+    """An entry's manifest as read once, and how it stands with the user's key."""
+
+    manifest: EntryManifest
+    state: TrustState
+    origin: Origin | None
+
+    @property
+    def trusted(self) -> bool:
+        return self.state is TrustState.TRUSTED
 
 
 def default_root(notebook_path: Path, override: str | os.PathLike[str] | None = None) -> Path:
@@ -55,6 +84,27 @@ def sha256_file(path: Path) -> tuple[int, str]:
             h.update(chunk)
             size += len(chunk)
     return size, h.hexdigest()
+
+
+def sign_folder(folder: Path, user: UserKey, raw: bytes) -> None:
+    """Write ``signatures.json`` in an entry folder with the user's HMAC of ``raw`` added.
+
+    Other users' signatures (a shared store) are kept; the file is replaced in one rename.
+    """
+    macs = read_signatures(folder)
+    macs[user.key_id] = user.sign(raw)
+    tmp = folder / f".{SIGNATURES_NAME}.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_bytes(signatures_json(macs))
+        os.replace(tmp, folder / SIGNATURES_NAME)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise CacheError(f"{folder}: cannot sign the cache entry: {e.strerror or e}") from None
+
+
+def write_origin(folder: Path, origin: Origin) -> None:
+    (folder / ORIGIN_NAME).write_text(json.dumps(origin.to_json(), indent=1), encoding="utf-8")
 
 
 def write_json(path: Path, data: Any) -> FileRecord:
@@ -94,13 +144,43 @@ class CacheStore:
 
     def manifest(self, key: CacheKey) -> EntryManifest | None:
         """The entry's manifest; None when there is no entry or it cannot be read."""
+        got = self.read_manifest(key)
+        return got[0] if got is not None else None
+
+    def read_manifest(self, key: CacheKey) -> tuple[EntryManifest, bytes] | None:
+        """The entry's manifest and the exact bytes it was parsed from (what is signed)."""
         path = self.entry_dir(key) / MANIFEST_NAME
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            m = entry_from_json(data, str(path))
+            with open(path, "rb") as f:
+                raw = f.read(_MAX_MANIFEST + 1)
+            if len(raw) > _MAX_MANIFEST:
+                return None
+            m = entry_from_json(json.loads(raw.decode("utf-8")), str(path))
         except (OSError, ValueError, CacheError):
             return None
-        return m if m.key == key else None
+        return (m, raw) if m.key == key else None
+
+    # -- trust ---------------------------------------------------------------------
+    def origin(self, key: CacheKey) -> Origin | None:
+        return origin_from_json(read_side_file(self.entry_dir(key), ORIGIN_NAME))
+
+    def entry_trust(self, key: CacheKey, user: UserKey) -> EntryTrust | None:
+        """The entry's manifest and its trust state, checked on the same bytes."""
+        got = self.read_manifest(key)
+        if got is None:
+            return None
+        m, raw = got
+        state = trust_state(user, raw, read_signatures(self.entry_dir(key)))
+        return EntryTrust(m, state, self.origin(key))
+
+    def trusted_manifest(self, key: CacheKey, user: UserKey) -> EntryManifest | None:
+        """The manifest only when its bytes carry the user's valid signature."""
+        t = self.entry_trust(key, user)
+        return t.manifest if t is not None and t.trusted else None
+
+    def sign(self, key: CacheKey, user: UserKey, raw: bytes) -> None:
+        """Add the user's signature of ``raw`` (the manifest's bytes) to the entry."""
+        sign_folder(self.entry_dir(key), user, raw)
 
     def entries(self) -> list[EntryManifest]:
         return [m for k in self.keys() if (m := self.manifest(k)) is not None]
@@ -138,9 +218,14 @@ class CacheStore:
         return problems
 
     def read_outputs(self, m: EntryManifest) -> list[dict[str, Any]]:
+        """The entry's outputs, checked against the size and sha256 in its manifest."""
         path = self.entry_dir(m.key) / m.outputs.path
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, "rb") as f:
+                raw = f.read(m.outputs.size + 1)
+            if len(raw) != m.outputs.size or hashlib.sha256(raw).hexdigest() != m.outputs.sha256:
+                raise CacheError(f"{path}: cached outputs do not match their sha256")
+            data = json.loads(raw.decode("utf-8"))
         except (OSError, ValueError) as e:
             raise CacheError(f"{path}: cannot read cached outputs: {e}") from None
         if not isinstance(data, list) or not all(isinstance(o, Mapping) for o in data):

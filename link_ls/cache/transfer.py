@@ -33,7 +33,8 @@ from link_ls.cache.snippets import (
     save_code,
     stage_code,
 )
-from link_ls.cache.store import CacheStore, write_json
+from link_ls.cache.store import CacheStore, sign_folder, write_json
+from link_ls.cache.trust import UserKey, describe_untrusted, load_user_key
 
 
 class SilentSession(Protocol):
@@ -58,15 +59,21 @@ def save_entry(
     deleted: Iterable[str],
     outputs: Sequence[dict[str, Any]],
     timeout: float | None = None,
+    user: UserKey | None = None,
 ) -> EntryManifest:
     """Save a component that just ran: its outputs and its variables, as one new entry.
 
-    When a variable cannot be pickled, the entry is still written, without any
-    variable files and listing what failed, so later runs know it is unusable
-    without trying again.
+    The entry is signed with the user's key (``user``, default: the user's own
+    key from :func:`~link_ls.cache.trust.load_user_key`), so this user's later runs
+    restore it. When a variable cannot be saved, the entry is still written,
+    without any variable files and listing what failed, so later runs know it is
+    unusable without trying again.
     """
+    signer = user or load_user_key()
     try:
-        return _save(store, session, key, node, name, language, names, deleted, outputs, timeout)
+        return _save(
+            store, session, key, node, name, language, names, deleted, outputs, timeout, signer
+        )
     except OSError as e:
         # a full disk, a store folder removed under us: the run goes on, uncached
         raise CacheSaveError(f"{name}: cannot write to {store.root}: {e.strerror or e}") from None
@@ -83,6 +90,7 @@ def _save(
     deleted: Iterable[str],
     outputs: Sequence[dict[str, Any]],
     timeout: float | None,
+    user: UserKey,
 ) -> EntryManifest:
     with store.staging() as stage:
         try:
@@ -102,7 +110,8 @@ def _save(
                 if not path.is_file() or path.stat().st_size != s.size:
                     raise CacheSaveError(f"{name}: the kernel did not write {s.path} completely")
             variables = tuple(
-                VariableRecord(s.name, FileRecord(s.path, s.size, s.sha256)) for s in report.saved
+                VariableRecord(s.name, FileRecord(s.path, s.size, s.sha256), s.format)
+                for s in report.saved
             )
         out_rec = write_json(stage / OUTPUTS_NAME, list(outputs))
         manifest = EntryManifest(
@@ -119,6 +128,7 @@ def _save(
             deleted=tuple(sorted(set(deleted))),
         )
         write_json(stage / MANIFEST_NAME, manifest.to_json())
+        sign_folder(stage, user, (stage / MANIFEST_NAME).read_bytes())
         store.commit(stage, key)
     return manifest
 
@@ -128,21 +138,37 @@ def stage_entries(
     session: SilentSession,
     manifests: Sequence[EntryManifest],
     timeout: float | None = None,
+    user: UserKey | None = None,
 ) -> dict[CacheKey, str]:
-    """Check and unpickle entries inside the kernel, ready to apply; returns failures by key.
+    """Check and load entries inside the kernel, ready to apply; returns failures by key.
+
+    Only an entry whose manifest carries the user's valid signature (``user``,
+    default: the user's own key) and says exactly what ``manifests`` says is sent
+    to the kernel; any other fails here, before a byte of it is loaded. The kernel
+    then checks each file's sha256 (from the signed manifest) before loading it.
 
     Staging loads everything a run will restore before the run executes anything,
-    so a file that does not unpickle (a missing module, a damaged file) is found
+    so a file that does not load (a missing module, a damaged file) is found
     while the plan can still change, and a failed entry never half-assigns names.
     """
+    signer = user or load_user_key()
     failed: dict[CacheKey, str] = {}
     items: list[StageItem] = []
     for m in manifests:
         if not m.usable:
             failed[m.key] = "cannot serialise " + ", ".join(u.name for u in m.unserialisable)
             continue
+        t = store.entry_trust(m.key, signer)
+        if t is None or t.manifest != m:
+            failed[m.key] = "its manifest changed or vanished since it was checked"
+            continue
+        if not t.trusted:
+            failed[m.key] = "not trusted: " + describe_untrusted(t.state, t.origin)
+            continue
         base = store.entry_dir(m.key)
-        files = [(v.name, base / v.file.path, v.file.size, v.file.sha256) for v in m.variables]
+        files = [
+            (v.name, base / v.file.path, v.file.size, v.file.sha256, v.format) for v in m.variables
+        ]
         items.append((m.key, files, m.deleted))
     if not items:
         return failed
@@ -178,10 +204,14 @@ def restore_entry(
     session: SilentSession,
     m: EntryManifest,
     timeout: float | None = None,
+    user: UserKey | None = None,
 ) -> list[dict[str, Any]]:
-    """Restore one entry's variables into the kernel and return its outputs (all or nothing)."""
+    """Restore one entry's variables into the kernel and return its outputs (all or nothing).
+
+    The entry must be trusted (see :func:`stage_entries`).
+    """
     outputs = store.read_outputs(m)
-    failed = stage_entries(store, session, [m], timeout)
+    failed = stage_entries(store, session, [m], timeout, user)
     if m.key in failed:
         raise CacheRestoreError(f"{m.name}: cannot restore from the cache: {failed[m.key]}")
     apply_entry(session, m, timeout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from link_ls.notebook import Notebook
 from link_ls.pipeline import PlanStep, RunPlan
@@ -53,3 +53,9 @@ class StepCache(Protocol):
         self, session: KernelSession, step: PlanStep, outputs: tuple[dict[str, Any], ...]
     ) -> None:
         """Called after a step executed without error (the cache may store an entry)."""
+
+
+@runtime_checkable
+class ReportingStepCache(StepCache, Protocol):
+    def report(self) -> dict[str, Any]:
+        """What the cache did in the run, as JSON (the run report's ``cache``)."""

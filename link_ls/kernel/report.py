@@ -105,6 +105,8 @@ class RunReport:
     #: True when the run was stopped before a step started (no step is in error)
     stopped: bool = False
     warnings: tuple[str, ...] = ()
+    #: what the cache did (``PipelineStepCache.report``: untrusted entries, notes, …)
+    cache: dict[str, Any] | None = None
 
     @property
     def failed(self) -> StepResult | None:
@@ -143,6 +145,7 @@ class RunReport:
             "duration": round(self.duration, 6),
             "counts": {s.value: counts.get(s.value, 0) for s in StepStatus},
             "warnings": list(self.warnings),
+            "cache": self.cache,
             "steps": [r.to_json() for r in self.steps],
         }
 

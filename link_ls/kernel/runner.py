@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from link_ls.errors import LinkError
 from link_ls.kernel.errors import KernelDiedError
-from link_ls.kernel.hooks import EXECUTE, CacheDecision, StepAction, StepCache
+from link_ls.kernel.hooks import EXECUTE, CacheDecision, ReportingStepCache, StepAction, StepCache
 from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.params import (
     ParamValue,
@@ -153,4 +153,5 @@ def run_plan(
         duration=time.monotonic() - t0,
         stopped=stopped,
         warnings=tuple(run.warnings),
+        cache=cache.report() if isinstance(cache, ReportingStepCache) else None,
     )

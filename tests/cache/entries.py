@@ -18,7 +18,8 @@ from link_ls.cache.model import (
     Unserialisable,
     VariableRecord,
 )
-from link_ls.cache.store import CacheStore, write_json
+from link_ls.cache.store import CacheStore, sign_folder, write_json
+from link_ls.cache.trust import ORIGIN_NAME, SIGNATURES_NAME, load_user_key
 from link_ls.notebook import Notebook, load
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cache"
@@ -38,8 +39,13 @@ def add_entry(
     variables: dict[str, Any],
     outputs: list[dict[str, Any]] | None = None,
     unserialisable: tuple[Unserialisable, ...] = (),
+    *,
+    signed: bool = True,
 ) -> EntryManifest:
-    """Write an entry through the store's own staging and commit, with real pickles."""
+    """Write an entry through the store's own staging and commit, with real pickles.
+
+    ``signed``: with the test session's user key, as the user's own runs write them.
+    """
     with store.staging() as stage:
         (stage / "vars").mkdir()
         recs = []
@@ -63,6 +69,8 @@ def add_entry(
             unserialisable=unserialisable,
         )
         write_json(stage / MANIFEST_NAME, m.to_json())
+        if signed:
+            sign_folder(stage, load_user_key(), (stage / MANIFEST_NAME).read_bytes())
         store.commit(stage, key)
     return m
 
@@ -87,12 +95,17 @@ def fill_store(nb: Notebook, store: CacheStore, names: list[str] | None = None) 
     return out
 
 
-def tree(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its bytes (None for folders): equal means untouched."""
+def tree(root: Path, *, data_only: bool = False) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its bytes (None for folders): equal means untouched.
+
+    ``data_only``: leave out what is per user (signatures) or per copy (origin).
+    """
     if not root.exists():
         return {}
     snap: dict[str, bytes | None] = {}
     for p in sorted(root.rglob("*")):
+        if data_only and p.name in (SIGNATURES_NAME, ORIGIN_NAME):
+            continue
         rel = str(p.relative_to(root))
         snap[rel] = None if p.is_dir() else p.read_bytes()
     return snap

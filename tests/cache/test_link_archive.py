@@ -100,8 +100,27 @@ def test_links_archive_is_imported_and_a_run_restores_instead_of_executing(tmp_p
     nb_path = _notebook(tmp_path)
     done = _cli("import", str(ARCHIVE), "--notebook", str(nb_path), "--format", "json")
     assert done.returncode == 0, done.stderr
-    rows = {r["name"]: r["state"] for r in json.loads(done.stdout)["components"]}
+    result = json.loads(done.stdout)
+    rows = {r["name"]: r["state"] for r in result["components"]}
     assert rows == {n: "imported" for n in IDS}
+    assert result["trusted"] is False
+    assert result["origin"]["archive"] == ARCHIVE.name and result["origin"]["format"] == "link"
+    assert result["origin"]["creator"] == "root"  # Link's tar records who made it
+
+    # untrusted: the run executes everything and says why, naming where the cache came from
+    untrusted = _run_all(nb_path)
+    assert set(_statuses(untrusted).values()) == {"executed"}
+    assert untrusted.cache is not None
+    assert {u["name"] for u in untrusted.cache["untrusted"]} == set(IDS)
+    assert untrusted.cache["trustCommand"][:3] == ["link-ls", "cache", "trust"]
+    note = untrusted.cache["notes"][0]
+    assert note.startswith("4 cached components are untrusted (imported from Link archive ")
+    assert ARCHIVE.name in note and "link-ls cache trust" in note
+    (tmp_path / "runs.log").unlink()
+
+    trusted = _cli("trust", str(nb_path))
+    assert trusted.returncode == 0, trusted.stderr
+    assert "trusted 4 entries" in trusted.stdout and ARCHIVE.name in trusted.stdout
 
     report = _run_all(nb_path)
     assert _statuses(report) == {
@@ -254,7 +273,7 @@ def test_own_link_export_imports_back_and_restores(ran_notebook: Path, tmp_path:
     nb = load(ran_notebook)
     export_link_cache(nb, CacheStore.for_notebook(ran_notebook), out)
     b = _notebook(tmp_path / "b")
-    report = import_link_cache(out, CacheStore.for_notebook(b), load(b))
+    report = import_link_cache(out, CacheStore.for_notebook(b), load(b), trust=True)
     assert {r.name for r in report.imported} == set(IDS)
     run = _run_all(b)
     assert _statuses(run)["total"] == "restored"

@@ -26,7 +26,7 @@ def _python(*chunks: str) -> str:
     return done.stdout
 
 
-def _save(tmp_path: Path) -> tuple[Path, list[tuple[str, Path, int, str]]]:
+def _save(tmp_path: Path) -> tuple[Path, list[tuple[str, Path, int, str, str]]]:
     folder = tmp_path / "entry"
     setup = (
         "import threading\n"
@@ -38,17 +38,19 @@ def _save(tmp_path: Path) -> tuple[Path, list[tuple[str, Path, int, str]]]:
     report = parse_save(out)
     assert [s.name for s in report.saved] == ["nums", "twice"]
     assert report.failed == () and report.absent == ("missing",)
-    items = [(s.name, folder / s.path, s.size, s.sha256) for s in report.saved]
+    items = [(s.name, folder / s.path, s.size, s.sha256, s.format) for s in report.saved]
     return folder, items
 
 
 def test_save_writes_one_file_per_variable_with_its_sha256(tmp_path: Path) -> None:
     folder, items = _save(tmp_path)
 
-    for _name, path, size, digest in items:
+    for _name, path, size, digest, _fmt in items:
         data = path.read_bytes()
         assert len(data) == size and hashlib.sha256(data).hexdigest() == digest
-    assert sorted(p.name for p in (folder / "vars").iterdir()) == ["000.pkl", "001.pkl"]
+    # a list of ints needs no pickle; a function does
+    assert sorted(p.name for p in (folder / "vars").iterdir()) == ["000.json", "001.pkl"]
+    assert [i[4] for i in items] == ["json", "pickle"]
 
 
 def test_save_lists_what_cannot_be_pickled_and_leaves_the_namespace_clean(tmp_path: Path) -> None:
@@ -99,7 +101,8 @@ def test_a_pickle_needing_a_missing_module_fails_cleanly(tmp_path: Path) -> None
         save_code(["thing"], folder),
     )
     s = parse_save(out).saved[0]
-    out = _python(stage_code([("k", [(s.name, folder / s.path, s.size, s.sha256)], [])]))
+    item = (s.name, folder / s.path, s.size, s.sha256, s.format)
+    out = _python(stage_code([("k", [item], [])]))
     assert "helper_mod_xyz" in parse_result(out)["failed"]["k"]
 
 
@@ -117,4 +120,16 @@ def test_names_and_paths_are_never_spliced_as_code(tmp_path: Path) -> None:
     odd = tmp_path / 'it\'s ${folder} "odd"'
     out = _python("x = 1\n", save_code(["x"], odd))
     assert parse_save(out).saved[0].name == "x"
-    assert (odd / "vars" / "000.pkl").is_file()
+    assert (odd / "vars" / "000.json").is_file()
+
+
+def test_a_pickle_others_may_write_is_checked_in_memory_and_still_restores(tmp_path: Path) -> None:
+    _, items = _save(tmp_path)
+    for item in items:
+        item[1].chmod(0o666)  # a shared folder's files: checked and loaded from one copy
+    out = _python(stage_code([("k1", items, [])]), apply_code("k1"), "print('RESULT', twice(4))")
+    assert "RESULT 8" in out
+    damaged = items[1][1]
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"\x00")
+    out = _python(stage_code([("k1", items, [])]))
+    assert "does not match its manifest" in parse_result(out)["failed"]["k1"]

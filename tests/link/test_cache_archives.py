@@ -9,6 +9,7 @@ drives a kernel exactly as Link's JupyterLab front end does (see its docstring).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,15 @@ def _driver(real_link: RealLink, *args: str) -> dict[str, Any]:
     return result
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """link-ls signs its cache with a key of these tests' own, not the real user's."""
+    _KEY_ENV["LINK_LS_CACHE_KEY_FILE"] = str(tmp_path_factory.mktemp("config") / "cache.key")
+
+
+_KEY_ENV: dict[str, str] = {}
+
+
 def _link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "link_ls", *args],
@@ -43,6 +53,7 @@ def _link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
         cwd=cwd,
+        env={**os.environ, **_KEY_ENV},
     )
 
 
@@ -103,11 +114,13 @@ def test_link_ls_run_restores_links_cache(link_export: Path, tmp_path: Path) -> 
     nb_path = _notebook(tmp_path)
     done = _link_ls(
         "cache", "import", str(link_export), "--notebook", str(nb_path), "--format", "json",
-        cwd=tmp_path,
+        "--trust", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    rows = {r["name"]: r["state"] for r in json.loads(done.stdout)["components"]}
+    result = json.loads(done.stdout)
+    rows = {r["name"]: r["state"] for r in result["components"]}
     assert rows == dict.fromkeys(CACHED, "imported")
+    assert result["trusted"] is True  # the user said so: a run restores Link's pickles
     stdout, report = _run_report(nb_path)
     assert "1 executed, 4 restored" in stdout
     # `report` executes with the values Link computed (root needs Link's `math` module too)

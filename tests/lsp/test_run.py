@@ -311,6 +311,14 @@ async def test_cache_commands_list_export_clear_import(
         ("clean", "valid"),
         ("load", "valid"),
     ]
+    assert imported["trusted"] is False and imported["origin"]["archive"] == archive.name
+    # an imported cache is untrusted: the run executes instead, and says why in its report
+    untrusted = await command(client, "link.run", {"uri": uri, "cell": "report"})
+    assert [s["status"] for s in untrusted["steps"]] == ["executed", "executed", "executed"]
+    assert [u["name"] for u in untrusted["cache"]["untrusted"]] == ["clean"]
+    assert untrusted["cache"]["trustCommand"][:3] == ["link-ls", "cache", "trust"]
+    trusted = await command(client, "link.cache.trust", {"uri": uri})
+    assert trusted["trusted"] == 2 and trusted["refused"] == 0
     again = await command(client, "link.run", {"uri": uri, "cell": "report"})
     assert [s["status"] for s in again["steps"]] == ["skipped", "restored", "executed"]
 

@@ -1,4 +1,4 @@
-"""``link-ls cache``: list, export, import and clear a notebook's per-component cache."""
+"""``link-ls cache``: list, export, import, trust and clear a notebook's per-component cache."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from link_ls.cache.archive import ImportLimits, human_size, parse_size
 from link_ls.cache.archives import LAYOUTS, export_archive, import_archive
 from link_ls.cache.link_archive import LinkImportReport
 from link_ls.cache.link_export import LinkExportReport
+from link_ls.cache.trusting import TrustReport, stores_in, trust_stores
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
@@ -22,6 +23,12 @@ from link_ls.notebook import Notebook, resolve_cell
 ORDER = 35
 
 _STATE_STYLE = {"valid": "green", "stale": "yellow", "unusable": "red", "missing": "dim"}
+_TRUST_TEXT = {
+    "trusted": "[green]trusted[/]",
+    "unsigned": "[yellow]untrusted[/]",
+    "foreign": "[yellow]untrusted[/]",
+    "altered": "[red]altered[/]",
+}
 
 
 def _common(p: argparse.ArgumentParser, *, params: bool = True) -> None:
@@ -43,9 +50,11 @@ def _common(p: argparse.ArgumentParser, *, params: bool = True) -> None:
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "cache",
-        help="list, export, import or clear the per-component result cache",
-        description="The per-component result cache (see docs/cache.md). A cache holds pickled "
-        "Python objects: importing one is trusting its author like their code.",
+        help="list, export, import, trust or clear the per-component result cache",
+        description="The per-component result cache (see docs/cache.md). A cache may hold "
+        "pickled Python objects, and unpickling runs code: runs restore only entries signed "
+        "with your key (your own runs' entries, and those you trust with `cache trust` or "
+        "`cache import --trust`).",
     )
     cs = p.add_subparsers(dest="cache_command", metavar="ACTION")
     cs.required = True
@@ -91,6 +100,12 @@ def register(sub: Any) -> None:
     im.add_argument("archive", metavar="FILE.tar.gz")
     im.add_argument("--notebook", metavar="PATH", required=True, help="the notebook it is for")
     im.add_argument(
+        "--trust",
+        action="store_true",
+        help="also trust the imported entries (sign them with your key), so runs restore "
+        "them; do this only for archives from people whose code you would run",
+    )
+    im.add_argument(
         "--max-member-size",
         metavar="SIZE",
         type=parse_size,
@@ -105,6 +120,22 @@ def register(sub: Any) -> None:
     _common(im)
     add_format(im, ["text", "json"], "text")
     im.set_defaults(func=run_import)
+
+    tr = cs.add_parser(
+        "trust",
+        help="trust the cache entries of a notebook or a cache folder (sign them with your key)",
+        description="Signs every sound entry of the store with your key (in "
+        "$XDG_CONFIG_HOME/link-ls/cache.key), so runs restore them. Unpickling a cache entry "
+        "runs code chosen by whoever made it: trust only caches from people whose code you "
+        "would run. Entries that were altered after being signed, or whose files do not match "
+        "their manifest, are refused.",
+    )
+    tr.add_argument(
+        "path", metavar="PATH", help="a notebook (its store), or a cache folder (a store root)"
+    )
+    _common(tr, params=False)
+    add_format(tr, ["text", "json"], "text")
+    tr.set_defaults(func=run_trust)
 
     cl = cs.add_parser("clear", help="remove every cache entry of a notebook")
     cl.add_argument("path", metavar="PATH", help="the notebook")
@@ -136,7 +167,7 @@ def run_list(args: argparse.Namespace) -> int:
         )
         return 0
     table = Table(title=f"cache of {args.path} in {store.folder}", title_justify="left")
-    for col in ("cell", "component", "key", "state", "size", "note"):
+    for col in ("cell", "component", "key", "state", "trust", "size", "note"):
         table.add_column(col, justify="right" if col in ("cell", "size") else "left")
     for r in rows:
         style = _STATE_STYLE[r.state.value]
@@ -145,10 +176,17 @@ def run_list(args: argparse.Namespace) -> int:
             escape(r.name) + (" [dim](diskcache)[/]" if r.cached_flag else ""),
             (r.key or "-")[:12],
             f"[{style}]{r.state.value}[/]",
+            _TRUST_TEXT.get(r.trust, "-"),
             human_size(r.size) if r.size else "-",
-            escape(r.note),
+            escape("; ".join(n for n in (r.note, r.trust_note) if n)),
         )
     console.print(table)
+    untrusted = [r for r in rows if r.trust in ("unsigned", "foreign")]
+    if untrusted:
+        console.print(
+            f"{len(untrusted)} untrusted: runs execute them instead of restoring; "
+            f"`link-ls cache trust {escape(args.path)}` trusts them"
+        )
     return 0
 
 
@@ -214,7 +252,19 @@ def _print_link_import(
         f"imported {len(report.imported)} of {len(report.rows)} components of Link's cache "
         f"into {escape(str(store.folder))}"
     )
+    _say_trust(report.trusted, args)
     return 0
+
+
+def _say_trust(trusted: bool, args: argparse.Namespace) -> None:
+    if trusted:
+        console.print("trusted: signed with your key, runs will restore them")
+    else:
+        console.print(
+            "[yellow]untrusted[/]: runs will execute these components instead of restoring "
+            f"them until you run `link-ls cache trust {escape(args.notebook)}` (or import with "
+            "--trust)"
+        )
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -222,7 +272,7 @@ def run_import(args: argparse.Namespace) -> int:
     store = _store(nb, args)
     limits = ImportLimits.from_env(args.max_member_size, args.max_total_size)
     report = import_archive(
-        Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args)
+        Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args), trust=args.trust
     )
     if isinstance(report, LinkImportReport):
         return _print_link_import(report, store, args)
@@ -246,7 +296,42 @@ def run_import(args: argparse.Namespace) -> int:
             else ""
         )
     )
+    if report.origin is not None:
+        console.print(f"origin: {escape(report.origin.describe())}")
+    _say_trust(report.trusted, args)
     return 0
+
+
+def run_trust(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.is_dir():
+        stores = stores_in(path)
+    else:
+        nb = load_notebook(args.path)
+        stores = [_store(nb, args)]
+        if not stores[0].keys():
+            raise UsageError(f"{args.path}: nothing cached in {stores[0].folder}")
+    report = trust_stores(stores)
+    if args.format == "json":
+        emit_json(report.to_json())
+    else:
+        _print_trust(report)
+    return 1 if report.count("refused") else 0
+
+
+def _print_trust(report: TrustReport) -> None:
+    style = {"trusted": "green", "already trusted": "dim", "refused": "red"}
+    for e in report.entries:
+        console.print(
+            f"  [{style[e.outcome]}]{e.outcome:15}[/] {escape(e.name)}  {e.key[:12]}"
+            + (f"  {escape(e.detail)}" if e.detail else "")
+        )
+    folders = sorted({str(e.store) for e in report.entries})
+    console.print(
+        f"trusted {report.count('trusted')} entries of {escape(', '.join(folders))} "
+        f"({report.count('already trusted')} already trusted, {report.count('refused')} "
+        f"refused) with the key in {escape(str(report.key_file))}"
+    )
 
 
 def run_clear(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""link.cache.list|export|import|clear: the cache of a notebook, through ``link_ls.cache``.
+"""link.cache.list|export|import|trust|clear: the cache of a notebook, through ``link_ls.cache``.
 
 The commands translate arguments to ``link_ls.cache`` calls and return their JSON
 (docs/commands.md). A notebook that is open is taken as the editor has it (its keys
@@ -46,17 +46,20 @@ async def cache_list(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 async def cache_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
-    from link_ls.cache.export import export_cache
+    from link_ls.cache.archives import LAYOUTS, export_archive
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
     out = path_of(a.get("output"), "output")
     if out.is_dir():
         raise UsageError(f"{out}: is a directory")
+    layout = a.get("layout", "link-ls")
+    if layout not in LAYOUTS:
+        raise UsageError(f"'layout' must be one of {', '.join(LAYOUTS)}")
     store = store_for(ls, nb)
     params = effective_parameters(nb, overrides(a))
     report = await asyncio.to_thread(
-        export_cache, nb, store, out, cells=_cells(nb, a), parameters=params
+        export_archive, nb, store, out, layout=layout, cells=_cells(nb, a), parameters=params
     )
     return {"uri": a["uri"], **report.to_json()}
 
@@ -64,7 +67,7 @@ async def cache_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
 async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
     from link_ls.cache.archive import ImportLimits
-    from link_ls.cache.importer import import_cache
+    from link_ls.cache.archives import import_archive
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -73,11 +76,25 @@ async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
     if any(s is not None and (not isinstance(s, int) or s <= 0) for s in sizes):
         raise UsageError("'maxMemberSize' and 'maxTotalSize' are positive byte counts")
     limits = ImportLimits.from_env(sizes[0], sizes[1])
+    trust = a.get("trust", False)
+    if not isinstance(trust, bool):
+        raise UsageError("'trust' must be true or false")
     store = store_for(ls, nb)
     params = effective_parameters(nb, overrides(a))
     report = await asyncio.to_thread(
-        import_cache, archive, store, nb, limits=limits, parameters=params
+        import_archive, archive, store, nb, limits=limits, parameters=params, trust=trust
     )
+    ls.cache_changed()
+    return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
+
+
+async def cache_trust(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.cache import trust_stores
+
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    store = store_for(ls, nb)
+    report = await asyncio.to_thread(trust_stores, [store])
     ls.cache_changed()
     return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
 
@@ -95,4 +112,5 @@ def register(server: LinkServer) -> None:
     server.command("link.cache.list")(guard(cache_list))
     server.command("link.cache.export")(guard(cache_export))
     server.command("link.cache.import")(guard(cache_import))
+    server.command("link.cache.trust")(guard(cache_trust))
     server.command("link.cache.clear")(guard(cache_clear))
