@@ -7,6 +7,38 @@ import ast
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
+#: fields that never hold a node worth visiting (names, operators, contexts, flags)
+_SCALAR_FIELDS = frozenset(
+    [
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "arg",
+        "attr",
+        "module",
+        "level",
+        "kind",
+        "type_comment",
+        "conversion",
+        "is_async",
+        "simple",
+        "name",
+        "names",
+        "rest",
+    ]
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(t: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes (in ``_fields`` order)."""
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:
+        fields = tuple(f for f in getattr(t, "_fields", ()) if f not in _SCALAR_FIELDS)
+        _CHILD_FIELDS[t] = fields
+    return fields
+
 
 def _arg_names(args: ast.arguments) -> set[str]:
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
@@ -66,7 +98,12 @@ def function_locals(
                 bound.add(n.name)  # type: ignore[attr-defined]
         elif t is ast.MatchMapping and n.rest:  # type: ignore[attr-defined]
             bound.add(n.rest)  # type: ignore[attr-defined]
-        stack.extend(ast.iter_child_nodes(n))
+        for f in child_fields(t):
+            v = getattr(n, f, None)
+            if type(v) is list:
+                stack.extend(x for x in v if isinstance(x, ast.AST))
+            elif isinstance(v, ast.AST):
+                stack.append(v)
     bound -= globs
     bound -= nonlocs
     return bound, globs, nonlocs
