@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from link_ls.analysis.model import CellAnalysis, Occurrence, Span
+from link_ls.analysis.model import CellAnalysis, OccurrenceRow
 from link_ls.analysis.scopes import child_fields, function_locals
 
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
@@ -63,11 +63,14 @@ _VAR_BRACE = re.compile(r"(?<!\{)\{([^{}]+)\}(?!\})")
 _TIMEIT_OPTS = re.compile(r"^\s*(?:-[nrpq]\s*\d+\s*|-[qotc]\s*)*")
 
 
-def span_of(node: ast.AST, line_offset: int = 0) -> Span:
+def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow:
+    """One occurrence as a plain tuple (see :data:`~link_ls.analysis.model.OccurrenceRow`)."""
     try:  # every node the parser makes has all four positions
         line = node.lineno - 1 + line_offset  # type: ignore[attr-defined]
         end = node.end_lineno  # type: ignore[attr-defined]
-        return Span(
+        return (
+            name,
+            kind,
             line,
             node.col_offset,  # type: ignore[attr-defined]
             (end - 1 + line_offset) if end is not None else line,
@@ -77,7 +80,9 @@ def span_of(node: ast.AST, line_offset: int = 0) -> Span:
         pass
     line = getattr(node, "lineno", 1) - 1 + line_offset
     end = getattr(node, "end_lineno", None)
-    return Span(
+    return (
+        name,
+        kind,
         line,
         getattr(node, "col_offset", 0),
         (end - 1 + line_offset) if end is not None else line,
@@ -107,7 +112,7 @@ class CellVisitor:
         self.mutations: set[str] = set()
         self.deferred_mut: set[str] = set()
         self.unknown: list[str] = []
-        self.occ: list[Occurrence] = []
+        self.occ: list[OccurrenceRow] = []
         self.defined: set[str] = set()  # bound so far at module level
         self.scopes: list[_Scope] = []
         self.line_offset = 0
@@ -125,7 +130,7 @@ class CellVisitor:
             deletes=frozenset(self.deletes),
             mutations=frozenset(muts),
             unknown=tuple(dict.fromkeys(self.unknown)),
-            occurrences=tuple(self.occ),
+            occurrence_rows=tuple(self.occ),
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
@@ -272,7 +277,7 @@ class CellVisitor:
             self.deferred.add(name)
         elif name not in self.defined:
             self.reads.add(name)
-        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "read"))
+        self.occ.append(_row(name, "read", node, self.line_offset))
 
     def store(self, name: str, node: ast.AST) -> None:
         if self.scopes:
@@ -285,7 +290,7 @@ class CellVisitor:
                 return
         self.defs.add(name)
         self.defined.add(name)
-        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "def"))
+        self.occ.append(_row(name, "def", node, self.line_offset))
 
     def mutate(self, target: ast.AST) -> None:
         base = target
@@ -304,7 +309,7 @@ class CellVisitor:
             self.mutations.add(name)
         else:
             return
-        self.occ.append(Occurrence(name, span_of(base, self.line_offset), "mutate"))
+        self.occ.append(_row(name, "mutate", base, self.line_offset))
 
     # -- leaves --------------------------------------------------------------------
     def v_Name(self, node: ast.Name) -> None:
@@ -324,7 +329,7 @@ class CellVisitor:
             self.reads.add(node.id)
         self.deletes.add(node.id)
         self.defined.discard(node.id)
-        self.occ.append(Occurrence(node.id, span_of(node, self.line_offset), "delete"))
+        self.occ.append(_row(node.id, "delete", node, self.line_offset))
 
     def v_Attribute(self, node: ast.Attribute) -> None:
         self.visit(node.value)
