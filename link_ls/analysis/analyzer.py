@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import gc
 import re
 
 from link_ls.analysis.model import EMPTY, CellAnalysis, Span, SyntaxProblem
 from link_ls.analysis.visitor import CellVisitor
+from link_ls.gcpause import paused_gc
 
 #: names every IPython kernel provides without a definition in any cell
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins)) | frozenset(
@@ -160,18 +160,9 @@ def analyze_source(source: str) -> CellAnalysis:
     """Analyse one cell (uncached). Syntax errors become a value, never an exception."""
     if not source.strip():
         return EMPTY
-    # A syntax tree and the walk over it make no reference cycles: everything but the
-    # result is freed as soon as the cell is done. The cyclic collector, left on, would
-    # traverse the growing tree every 700 allocations, and every analysis kept in the
-    # caches on its full passes: ~30% of a 10,000-cell analysis. It stays off for the
-    # length of one cell (and is left alone if someone else turned it off).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # a syntax tree and the walk over it make no reference cycles
+    with paused_gc():
         return _analyze_tree(source)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _analyze_tree(source: str) -> CellAnalysis:
