@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -78,13 +79,20 @@ def analysis_rows(sizes: Sequence[int], repeat: int) -> list[Row]:
     base = sizes[0]
     src = analysis.synth_sources(base)
     progress(f"analysis of {base} cells: link-ls and marimo")
+    # link-ls first, then marimo: marimo's graph (every cell's syntax tree and code) would
+    # otherwise sit in the heap that link-ls's garbage collector walks, which a link-ls
+    # process never has
+    gc.collect()
     full = median_of(analysis.ours_full(src), repeat)
     edit = median_of(analysis.ours_edit(src), repeat * 10)
+    gc.collect()
     marimo = analysis.marimo_fns(src)
     if marimo is None:
         raise SystemExit("marimo is not installed: `make bench` installs the bench extra")
     m_full = median_of(marimo[0], max(repeat // 2, 2))
     m_edit = median_of(marimo[1], repeat * 10)
+    del marimo
+    gc.collect()
     rows.append(
         Row(
             f"full analysis, {base:,} cells (core)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -29,6 +30,16 @@ _SCALAR_FIELDS = frozenset(
     ]
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: node types :func:`function_locals` looks at itself; it only descends into the others
+_BINDING_TYPES = frozenset(
+    [
+        *(ast.Name, ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom, ast.Global),
+        *(ast.Nonlocal, ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping),
+        *_FUNCS,
+        *_COMPS,
+        ast.Constant,
+    ]
+)
 
 
 def child_fields(t: type) -> tuple[str, ...]:
@@ -61,17 +72,27 @@ def function_locals(
     bound: set[str] = _arg_names(args) if args is not None else set()
     globs: set[str] = set()
     nonlocs: set[str] = set()
-    stack: list[ast.AST] = list(body) if isinstance(body, list) else [body]
+    # the stack may also hold None and strings from list fields (``Dict.keys``,
+    # ``MatchClass.kwd_attrs``): they have no child fields, so they fall through
+    stack: list[object] = list(body) if isinstance(body, list) else [body]
     while stack:
-        n = stack.pop()
+        n: Any = stack.pop()
         t = type(n)
+        if t not in _BINDING_TYPES:  # most nodes: only their children matter
+            for f in child_fields(t):
+                v = getattr(n, f)
+                if type(v) is list:
+                    stack.extend(v)
+                elif v is not None:
+                    stack.append(v)
+            continue
         if t is ast.Name:
-            if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
-                bound.add(n.id)  # type: ignore[attr-defined]
+            if not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
             continue
         if t in _FUNCS or t is ast.ClassDef:
-            bound.add(n.name)  # type: ignore[attr-defined]
-            stack.extend(n.decorator_list)  # type: ignore[attr-defined]
+            bound.add(n.name)
+            stack.extend(n.decorator_list)
             continue
         if t is ast.Lambda:
             continue
@@ -81,28 +102,30 @@ def function_locals(
                     bound.add(sub.target.id)
             continue
         if t is ast.Import or t is ast.ImportFrom:
-            for a in n.names:  # type: ignore[attr-defined]
+            for a in n.names:
                 if a.name != "*":
                     bound.add(a.asname or a.name.split(".")[0])
             continue
         if t is ast.Global:
-            globs.update(n.names)  # type: ignore[attr-defined]
+            globs.update(n.names)
             continue
         if t is ast.Nonlocal:
-            nonlocs.update(n.names)  # type: ignore[attr-defined]
+            nonlocs.update(n.names)
             continue
-        if t is ast.ExceptHandler and n.name:  # type: ignore[attr-defined]
-            bound.add(n.name)  # type: ignore[attr-defined]
+        if t is ast.ExceptHandler and n.name:
+            bound.add(n.name)
         elif t is ast.MatchAs or t is ast.MatchStar:
-            if n.name:  # type: ignore[attr-defined]
-                bound.add(n.name)  # type: ignore[attr-defined]
-        elif t is ast.MatchMapping and n.rest:  # type: ignore[attr-defined]
-            bound.add(n.rest)  # type: ignore[attr-defined]
+            if n.name:
+                bound.add(n.name)
+        elif t is ast.MatchMapping and n.rest:
+            bound.add(n.rest)
+        elif t is ast.Constant:
+            continue
         for f in child_fields(t):
-            v = getattr(n, f, None)
+            v = getattr(n, f)
             if type(v) is list:
-                stack.extend(x for x in v if isinstance(x, ast.AST))
-            elif isinstance(v, ast.AST):
+                stack.extend(v)
+            elif v is not None:
                 stack.append(v)
     bound -= globs
     bound -= nonlocs

@@ -315,7 +315,26 @@ class CellVisitor:
     def v_Name(self, node: ast.Name) -> None:
         ctx = type(node.ctx)
         if ctx is ast.Load:
-            self.load(node.id, node)
+            if self.scopes:
+                self.load(node.id, node)
+                return
+            # module level, the commonest case: :meth:`load` without its scope walk
+            name = node.id
+            if name not in self.defined:
+                self.reads.add(name)
+            off = self.line_offset
+            end = node.end_lineno
+            line = node.lineno - 1 + off
+            self.occ.append(
+                (
+                    name,
+                    "read",
+                    line,
+                    node.col_offset,
+                    (end - 1 + off) if end is not None else line,
+                    node.end_col_offset or 0,
+                )
+            )
         elif ctx is ast.Store:
             self.store(node.id, node)
         else:
@@ -511,8 +530,9 @@ class CellVisitor:
     # -- calls: in-place methods, exec, and IPython's magics -----------------------
     def v_Call(self, node: ast.Call) -> None:
         f = node.func
-        if isinstance(f, ast.Attribute) and _is_get_ipython(f.value):
-            self._ipython_call(f.attr, node)
+        is_attr = type(f) is ast.Attribute
+        if is_attr and type(f.value) is ast.Call and _is_get_ipython(f.value):  # type: ignore[attr-defined]
+            self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
             return
         visit = self.visit
         visit(f)
@@ -520,18 +540,26 @@ class CellVisitor:
             visit(a)
         for k in node.keywords:
             visit(k.value)
-        if isinstance(f, ast.Name) and f.id in ("exec", "globals", "vars", "locals"):
-            if f.id == "exec" or not self.scopes or f.id == "globals":
-                self.unknown.append(f"{f.id}()")
-        elif isinstance(f, ast.Attribute):
-            inplace = any(
-                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
-                for k in node.keywords
-            )
-            attr = f.attr
+        if is_attr:
+            attr: str = f.attr  # type: ignore[attr-defined]
             trailing_ = attr.endswith("_") and not attr.startswith("_")  # torch's x.add_()
-            if inplace or attr in MUTATING_METHODS or trailing_:
-                self.mutate(f.value)
+            if (
+                attr in MUTATING_METHODS
+                or trailing_
+                or any(
+                    k.arg == "inplace"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is True
+                    for k in node.keywords
+                )
+            ):
+                self.mutate(f.value)  # type: ignore[attr-defined]
+        elif (
+            isinstance(f, ast.Name)
+            and f.id in ("exec", "globals", "vars", "locals")
+            and (f.id == "exec" or not self.scopes or f.id == "globals")
+        ):
+            self.unknown.append(f"{f.id}()")
 
     def _ipython_call(self, method: str, node: ast.Call) -> None:
         args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
