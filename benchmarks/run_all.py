@@ -61,6 +61,8 @@ def secs(x: float) -> str:
 
 
 def median_of(fn: Callable[[], Any], repeat: int) -> float:
+    """Median of ``repeat`` timed calls after one untimed warm-up call (imports, caches)."""
+    fn()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -89,7 +91,7 @@ def analysis_rows(sizes: Sequence[int], repeat: int) -> list[Row]:
     marimo = analysis.marimo_fns(src)
     if marimo is None:
         raise SystemExit("marimo is not installed: `make bench` installs the bench extra")
-    m_full = median_of(marimo[0], max(repeat // 2, 2))
+    m_full = median_of(marimo[0], max(repeat // 2, 3))
     m_edit = median_of(marimo[1], repeat * 10)
     del marimo
     gc.collect()
@@ -270,7 +272,9 @@ def _in_process(op: str, f: diff_merge.Files, repeat: int) -> tuple[float, float
     return ours, peer
 
 
-def diff_merge_rows(sizes: Sequence[int], repeat: int, timeout: float) -> list[Row]:
+def diff_merge_rows(
+    sizes: Sequence[int], repeat: int, repeat_in_process: int, timeout: float
+) -> list[Row]:
     rows: list[Row] = []
     base = sizes[0]
     with tempfile.TemporaryDirectory(prefix="link-ls-bench-") as tmp:
@@ -295,7 +299,7 @@ def diff_merge_rows(sizes: Sequence[int], repeat: int, timeout: float) -> list[R
         ids = _files(root, base, ids=True)
         for op in ("diff", "merge"):
             progress(f"{op} of {base} cells with ids, in-process API: link-ls and nbdime")
-            ours, peer = _in_process(op, ids, repeat)
+            ours, peer = _in_process(op, ids, repeat_in_process)
             rows.append(
                 Row(
                     f"{op}, {base:,} cells with ids (in-process API)",
@@ -361,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *analysis_rows(sizes, repeat),
         *lsp_rows(cells, edits, rss_edits, starts),
         *cache_rows(seconds, mb, max(repeat // 2, 2)),
-        *diff_merge_rows(sizes, max(repeat // 2, 2), timeout=900),
+        *diff_merge_rows(sizes, max(repeat // 2, 2), repeat, timeout=900),
     ]
     cpus = os.cpu_count() or 0
     print(
