@@ -365,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *analysis_rows(sizes, repeat),
         *lsp_rows(cells, edits, rss_edits, starts),
         *cache_rows(seconds, mb, max(repeat // 2, 2)),
-        *diff_merge_rows(sizes, max(repeat // 2, 2), repeat, timeout=900),
+        *diff_merge_rows(sizes, repeat, repeat, timeout=900),
     ]
     cpus = os.cpu_count() or 0
     print(
