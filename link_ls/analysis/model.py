@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -27,6 +28,13 @@ class Occurrence(NamedTuple):
     kind: str  # "def" | "read" | "mutate" | "delete"
 
 
+#: an occurrence as the analysis stores it: ``(name, kind, line, col, end_line, end_col)``.
+#: Plain tuples of strings and ints, unlike NamedTuples, leave the cyclic garbage
+#: collector's books after its first look at them; a 10,000-cell notebook has ~400,000
+#: occurrences, which the collector would otherwise walk on every full collection.
+OccurrenceRow = tuple[str, str, int, int, int, int]
+
+
 @dataclass(frozen=True)
 class SyntaxProblem:
     message: str
@@ -49,8 +57,16 @@ class CellAnalysis:
     mutations: frozenset[str]
     #: why the cell's definitions cannot be known (star import, exec, %run, …)
     unknown: tuple[str, ...]
-    occurrences: tuple[Occurrence, ...]
+    occurrence_rows: tuple[OccurrenceRow, ...]
     syntax_error: SyntaxProblem | None = None
+
+    @cached_property
+    def occurrences(self) -> tuple[Occurrence, ...]:
+        """Module-level uses of names, in source order (made on first use)."""
+        return tuple(
+            Occurrence(name, Span(line, col, end_line, end_col), kind)
+            for name, kind, line, col, end_line, end_col in self.occurrence_rows
+        )
 
     @property
     def provides(self) -> frozenset[str]:

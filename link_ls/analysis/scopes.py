@@ -3,9 +3,52 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+#: fields that never hold a node worth visiting (names, operators, contexts, flags)
+_SCALAR_FIELDS = frozenset(
+    [
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "arg",
+        "attr",
+        "module",
+        "level",
+        "kind",
+        "type_comment",
+        "conversion",
+        "is_async",
+        "simple",
+        "name",
+        "names",
+        "rest",
+    ]
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: node types :func:`function_locals` looks at itself; it only descends into the others
+_BINDING_TYPES = frozenset(
+    [
+        *(ast.Name, ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom, ast.Global),
+        *(ast.Nonlocal, ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping),
+        *_FUNCS,
+        *_COMPS,
+        ast.Constant,
+    ]
+)
+
+
+def child_fields(t: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes (in ``_fields`` order)."""
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:
+        fields = tuple(f for f in getattr(t, "_fields", ()) if f not in _SCALAR_FIELDS)
+        _CHILD_FIELDS[t] = fields
+    return fields
 
 
 def _arg_names(args: ast.arguments) -> set[str]:
@@ -29,17 +72,27 @@ def function_locals(
     bound: set[str] = _arg_names(args) if args is not None else set()
     globs: set[str] = set()
     nonlocs: set[str] = set()
-    stack: list[ast.AST] = list(body) if isinstance(body, list) else [body]
+    # the stack may also hold None and strings from list fields (``Dict.keys``,
+    # ``MatchClass.kwd_attrs``): they have no child fields, so they fall through
+    stack: list[object] = list(body) if isinstance(body, list) else [body]
     while stack:
-        n = stack.pop()
+        n: Any = stack.pop()
         t = type(n)
+        if t not in _BINDING_TYPES:  # most nodes: only their children matter
+            for f in child_fields(t):
+                v = getattr(n, f)
+                if type(v) is list:
+                    stack.extend(v)
+                elif v is not None:
+                    stack.append(v)
+            continue
         if t is ast.Name:
-            if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
-                bound.add(n.id)  # type: ignore[attr-defined]
+            if not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
             continue
         if t in _FUNCS or t is ast.ClassDef:
-            bound.add(n.name)  # type: ignore[attr-defined]
-            stack.extend(n.decorator_list)  # type: ignore[attr-defined]
+            bound.add(n.name)
+            stack.extend(n.decorator_list)
             continue
         if t is ast.Lambda:
             continue
@@ -49,24 +102,31 @@ def function_locals(
                     bound.add(sub.target.id)
             continue
         if t is ast.Import or t is ast.ImportFrom:
-            for a in n.names:  # type: ignore[attr-defined]
+            for a in n.names:
                 if a.name != "*":
                     bound.add(a.asname or a.name.split(".")[0])
             continue
         if t is ast.Global:
-            globs.update(n.names)  # type: ignore[attr-defined]
+            globs.update(n.names)
             continue
         if t is ast.Nonlocal:
-            nonlocs.update(n.names)  # type: ignore[attr-defined]
+            nonlocs.update(n.names)
             continue
-        if t is ast.ExceptHandler and n.name:  # type: ignore[attr-defined]
-            bound.add(n.name)  # type: ignore[attr-defined]
+        if t is ast.ExceptHandler and n.name:
+            bound.add(n.name)
         elif t is ast.MatchAs or t is ast.MatchStar:
-            if n.name:  # type: ignore[attr-defined]
-                bound.add(n.name)  # type: ignore[attr-defined]
-        elif t is ast.MatchMapping and n.rest:  # type: ignore[attr-defined]
-            bound.add(n.rest)  # type: ignore[attr-defined]
-        stack.extend(ast.iter_child_nodes(n))
+            if n.name:
+                bound.add(n.name)
+        elif t is ast.MatchMapping and n.rest:
+            bound.add(n.rest)
+        elif t is ast.Constant:
+            continue
+        for f in child_fields(t):
+            v = getattr(n, f)
+            if type(v) is list:
+                stack.extend(v)
+            elif v is not None:
+                stack.append(v)
     bound -= globs
     bound -= nonlocs
     return bound, globs, nonlocs

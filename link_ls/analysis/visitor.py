@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from link_ls.analysis.model import CellAnalysis, Occurrence, Span
-from link_ls.analysis.scopes import function_locals
+from link_ls.analysis.model import CellAnalysis, OccurrenceRow
+from link_ls.analysis.scopes import child_fields, function_locals
 
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
 #: and the estimators users fit in one cell and use in the next)
@@ -63,10 +63,26 @@ _VAR_BRACE = re.compile(r"(?<!\{)\{([^{}]+)\}(?!\})")
 _TIMEIT_OPTS = re.compile(r"^\s*(?:-[nrpq]\s*\d+\s*|-[qotc]\s*)*")
 
 
-def span_of(node: ast.AST, line_offset: int = 0) -> Span:
+def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow:
+    """One occurrence as a plain tuple (see :data:`~link_ls.analysis.model.OccurrenceRow`)."""
+    try:  # every node the parser makes has all four positions
+        line = node.lineno - 1 + line_offset  # type: ignore[attr-defined]
+        end = node.end_lineno  # type: ignore[attr-defined]
+        return (
+            name,
+            kind,
+            line,
+            node.col_offset,  # type: ignore[attr-defined]
+            (end - 1 + line_offset) if end is not None else line,
+            node.end_col_offset or 0,  # type: ignore[attr-defined]
+        )
+    except AttributeError:
+        pass
     line = getattr(node, "lineno", 1) - 1 + line_offset
     end = getattr(node, "end_lineno", None)
-    return Span(
+    return (
+        name,
+        kind,
         line,
         getattr(node, "col_offset", 0),
         (end - 1 + line_offset) if end is not None else line,
@@ -81,6 +97,10 @@ class _Scope:
     globals: set[str] = field(default_factory=set)
 
 
+_Handler = Callable[["CellVisitor", ast.AST], None]
+_DISPATCH: dict[type, dict[type, _Handler]] = {}
+
+
 class CellVisitor:
     """One use per cell: ``CellVisitor().run(tree)``."""
 
@@ -92,11 +112,12 @@ class CellVisitor:
         self.mutations: set[str] = set()
         self.deferred_mut: set[str] = set()
         self.unknown: list[str] = []
-        self.occ: list[Occurrence] = []
+        self.occ: list[OccurrenceRow] = []
         self.defined: set[str] = set()  # bound so far at module level
         self.scopes: list[_Scope] = []
         self.line_offset = 0
-        self._dispatch: dict[type, Callable[[ast.AST], None]] = {}
+        # handlers by node type, shared by every visitor of this class
+        self._dispatch = _DISPATCH.setdefault(type(self), {})
 
     # -- entry -------------------------------------------------------------------
     def run(self, tree: ast.Module) -> CellAnalysis:
@@ -109,24 +130,118 @@ class CellVisitor:
             deletes=frozenset(self.deletes),
             mutations=frozenset(muts),
             unknown=tuple(dict.fromkeys(self.unknown)),
-            occurrences=tuple(self.occ),
+            occurrence_rows=tuple(self.occ),
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
+        visit = self.visit
         for s in stmts:
-            self.visit(s)
+            visit(s)
 
     def visit(self, node: ast.AST) -> None:
         t = type(node)
         fn = self._dispatch.get(t)
         if fn is None:
-            fn = getattr(self, "v_" + t.__name__, self.generic)
+            fn = self._handler(t)
             self._dispatch[t] = fn
-        fn(node)
+        fn(self, node)
+
+    @classmethod
+    def _handler(cls, t: type) -> _Handler:
+        fn: _Handler | None = getattr(cls, "v_" + t.__name__, None)
+        if fn is None and cls.structural_fast_paths:
+            fn = getattr(cls, "s_" + t.__name__, None)
+        return fn if fn is not None else cls.generic
 
     def generic(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        """Visit every child in field order (what ``ast.iter_child_nodes`` yields)."""
+        visit = self.visit
+        for f in child_fields(type(node)):
+            v = getattr(node, f, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, ast.AST):
+                        visit(x)
+            elif isinstance(v, ast.AST):
+                visit(v)
+
+    # -- structural fast paths: the same children in the same order as ``generic``,
+    # without its per-field tests (most nodes of a cell are one of these types) --------
+    #: off in the reference visitor the tests compare against
+    structural_fast_paths = True
+
+    def s_Constant(self, node: ast.Constant) -> None:
+        return
+
+    def s_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+
+    s_keyword = s_Expr
+    s_Starred = s_Expr
+    s_Await = s_Expr
+
+    def s_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+
+    def s_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self.visit(node.value)
+        if node.format_spec is not None:
+            self.visit(node.format_spec)
+
+    def s_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def s_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.visit(node.operand)
+
+    def s_BoolOp(self, node: ast.BoolOp) -> None:
+        self.body(node.values)
+
+    s_JoinedStr = s_BoolOp
+
+    def s_Compare(self, node: ast.Compare) -> None:
+        self.visit(node.left)
+        self.body(node.comparators)
+
+    def s_Tuple(self, node: ast.Tuple | ast.List | ast.Set) -> None:
+        self.body(node.elts)
+
+    s_List = s_Tuple
+    s_Set = s_Tuple
+
+    def s_Dict(self, node: ast.Dict) -> None:
+        visit = self.visit
+        for k in node.keys:
+            if k is not None:
+                visit(k)
+        for v in node.values:
+            visit(v)
+
+    def s_IfExp(self, node: ast.IfExp | ast.If | ast.While) -> None:
+        self.visit(node.test)
+        b = node.body
+        if type(b) is list:
+            self.body(b)
+            self.body(node.orelse)  # type: ignore[arg-type]
+        else:
+            self.visit(b)  # type: ignore[arg-type]
+            self.visit(node.orelse)  # type: ignore[arg-type]
+
+    s_If = s_IfExp
+    s_While = s_IfExp
+
+    def s_Slice(self, node: ast.Slice) -> None:
+        for v in (node.lower, node.upper, node.step):
+            if v is not None:
+                self.visit(v)
+
+    def s_Pass(self, node: ast.AST) -> None:
+        return
+
+    s_Break = s_Pass
+    s_Continue = s_Pass
 
     # -- name resolution ---------------------------------------------------------
     def _resolves_global(self, name: str) -> tuple[bool, bool]:
@@ -152,14 +267,17 @@ class CellVisitor:
         return True, deferred
 
     def load(self, name: str, node: ast.AST) -> None:
-        is_global, deferred = self._resolves_global(name)
-        if not is_global:
-            return
+        if self.scopes:
+            is_global, deferred = self._resolves_global(name)
+            if not is_global:
+                return
+        else:
+            deferred = False
         if deferred:
             self.deferred.add(name)
         elif name not in self.defined:
             self.reads.add(name)
-        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "read"))
+        self.occ.append(_row(name, "read", node, self.line_offset))
 
     def store(self, name: str, node: ast.AST) -> None:
         if self.scopes:
@@ -172,7 +290,7 @@ class CellVisitor:
                 return
         self.defs.add(name)
         self.defined.add(name)
-        self.occ.append(Occurrence(name, span_of(node, self.line_offset), "def"))
+        self.occ.append(_row(name, "def", node, self.line_offset))
 
     def mutate(self, target: ast.AST) -> None:
         base = target
@@ -191,13 +309,33 @@ class CellVisitor:
             self.mutations.add(name)
         else:
             return
-        self.occ.append(Occurrence(name, span_of(base, self.line_offset), "mutate"))
+        self.occ.append(_row(name, "mutate", base, self.line_offset))
 
     # -- leaves --------------------------------------------------------------------
     def v_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.load(node.id, node)
-        elif isinstance(node.ctx, ast.Store):
+        ctx = type(node.ctx)
+        if ctx is ast.Load:
+            if self.scopes:
+                self.load(node.id, node)
+                return
+            # module level, the commonest case: :meth:`load` without its scope walk
+            name = node.id
+            if name not in self.defined:
+                self.reads.add(name)
+            off = self.line_offset
+            end = node.end_lineno
+            line = node.lineno - 1 + off
+            self.occ.append(
+                (
+                    name,
+                    "read",
+                    line,
+                    node.col_offset,
+                    (end - 1 + off) if end is not None else line,
+                    node.end_col_offset or 0,
+                )
+            )
+        elif ctx is ast.Store:
             self.store(node.id, node)
         else:
             self.v_del_name(node)
@@ -210,7 +348,7 @@ class CellVisitor:
             self.reads.add(node.id)
         self.deletes.add(node.id)
         self.defined.discard(node.id)
-        self.occ.append(Occurrence(node.id, span_of(node, self.line_offset), "delete"))
+        self.occ.append(_row(node.id, "delete", node, self.line_offset))
 
     def v_Attribute(self, node: ast.Attribute) -> None:
         self.visit(node.value)
@@ -392,22 +530,36 @@ class CellVisitor:
     # -- calls: in-place methods, exec, and IPython's magics -----------------------
     def v_Call(self, node: ast.Call) -> None:
         f = node.func
-        if isinstance(f, ast.Attribute) and _is_get_ipython(f.value):
-            self._ipython_call(f.attr, node)
+        is_attr = type(f) is ast.Attribute
+        if is_attr and type(f.value) is ast.Call and _is_get_ipython(f.value):  # type: ignore[attr-defined]
+            self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
             return
-        self.generic(node)
-        if isinstance(f, ast.Name) and f.id in ("exec", "globals", "vars", "locals"):
-            if f.id == "exec" or not self.scopes or f.id == "globals":
-                self.unknown.append(f"{f.id}()")
-        elif isinstance(f, ast.Attribute):
-            inplace = any(
-                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
-                for k in node.keywords
-            )
-            attr = f.attr
+        visit = self.visit
+        visit(f)
+        for a in node.args:
+            visit(a)
+        for k in node.keywords:
+            visit(k.value)
+        if is_attr:
+            attr: str = f.attr  # type: ignore[attr-defined]
             trailing_ = attr.endswith("_") and not attr.startswith("_")  # torch's x.add_()
-            if inplace or attr in MUTATING_METHODS or trailing_:
-                self.mutate(f.value)
+            if (
+                attr in MUTATING_METHODS
+                or trailing_
+                or any(
+                    k.arg == "inplace"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is True
+                    for k in node.keywords
+                )
+            ):
+                self.mutate(f.value)  # type: ignore[attr-defined]
+        elif (
+            isinstance(f, ast.Name)
+            and f.id in ("exec", "globals", "vars", "locals")
+            and (f.id == "exec" or not self.scopes or f.id == "globals")
+        ):
+            self.unknown.append(f"{f.id}()")
 
     def _ipython_call(self, method: str, node: ast.Call) -> None:
         args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]

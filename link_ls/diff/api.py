@@ -15,6 +15,7 @@ from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
+from link_ls.gcpause import paused_gc
 from link_ls.notebook import Notebook, load, loads
 from link_ls.uris import uri_to_path
 
@@ -40,8 +41,9 @@ def _short(rev: str) -> str:
 def diff_files(
     old: str | os.PathLike[str], new: str | os.PathLike[str], options: DiffOptions | None = None
 ) -> NotebookDiff:
-    a, b = load(old), load(new)
-    return diff_notebooks(a, b, options, old_label=str(old), new_label=str(new))
+    with paused_gc():  # two notebooks' trees and their diff: no cycles
+        a, b = load(old), load(new)
+        return diff_notebooks(a, b, options, old_label=str(old), new_label=str(new))
 
 
 def diff_revisions(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from link_ls.errors import LinkError
+from link_ls.gcpause import paused_gc
 from link_ls.gitint.mergefile import merge_file
 from link_ls.merge.engine import merge_notebooks
 from link_ls.merge.errors import MergeInputError
@@ -78,12 +79,13 @@ def merge_texts(
     base: str, ours: str, theirs: str, *, outputs: OutputPolicy = OutputPolicy.CLEAR
 ) -> MergeResult:
     """Merge three notebook texts (``base`` may be empty: a file added on both sides)."""
-    return _merge_parsed(
-        parse_side(base, "base", allow_empty=True),
-        parse_side(ours, "ours"),
-        parse_side(theirs, "theirs"),
-        outputs,
-    )
+    with paused_gc():
+        return _merge_parsed(
+            parse_side(base, "base", allow_empty=True),
+            parse_side(ours, "ours"),
+            parse_side(theirs, "theirs"),
+            outputs,
+        )
 
 
 def merge_files(
@@ -93,12 +95,13 @@ def merge_files(
     *,
     outputs: OutputPolicy = OutputPolicy.CLEAR,
 ) -> MergeResult:
-    return _merge_parsed(
-        read_side(base, "base", allow_empty=True),
-        read_side(ours, "ours"),
-        read_side(theirs, "theirs"),
-        outputs,
-    )
+    with paused_gc():  # three notebooks' trees: no cycles, ~40% of a 10,000-cell merge
+        return _merge_parsed(
+            read_side(base, "base", allow_empty=True),
+            read_side(ours, "ours"),
+            read_side(theirs, "theirs"),
+            outputs,
+        )
 
 
 def _merge_parsed(
@@ -151,7 +154,9 @@ def run_driver(
         if _is_notebook(Path(ours)):
             return DriverOutcome(None, str(e), False)
         return DriverOutcome(None, str(e), _text_merge(Path(base), Path(ours), Path(theirs)))
-    atomic_write_text(Path(ours), dumps(result.notebook))
+    with paused_gc():
+        text = dumps(result.notebook)
+    atomic_write_text(Path(ours), text)
     return DriverOutcome(result, None, False)
 
 

@@ -190,6 +190,16 @@ def test_cache_reanalyses_only_changed_sources() -> None:
     assert cache.misses == len(sources) + 1
 
 
+def test_cache_is_bounded_and_keeps_what_is_used() -> None:
+    cache = AnalysisCache(max_entries=10)
+    for i in range(100):
+        cache.analyze("hot = 1")
+        cache.analyze(f"cold_{i} = 1")
+    assert cache.misses == 101  # "hot" analysed once, every cold source once
+    cache.analyze("cold_0 = 1")  # long evicted
+    assert cache.misses == 102
+
+
 def test_null_byte_and_deep_nesting_do_not_raise() -> None:
     assert analyze_source("x = 1\x00").syntax_error is not None
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000
