@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from link_ls.errors import LinkError, NotebookFormatError, NotebookNotFound
+from link_ls.notebook.ipynb import ipynb_text
 from link_ls.notebook.model import Notebook, NotebookFormat
 
 _TEXT_SUFFIXES = {".py"}
@@ -60,7 +61,9 @@ def _from_json_text(text: str, name: str) -> Notebook:
     from nbformat.v4.rwbase import rejoin_lines
 
     try:
-        data = json.loads(text)
+        # every object decoded straight into a NotebookNode: what nbformat.from_dict
+        # would make of it, without a second walk over the notebook
+        data = json.loads(text, object_hook=nbformat.NotebookNode)
     except json.JSONDecodeError as e:
         raise NotebookFormatError(
             f"{name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
@@ -77,7 +80,7 @@ def _from_json_text(text: str, name: str) -> Notebook:
     else:
         # multi-line strings are stored as lists of lines; in memory they are one
         # string (as nbformat.reads gives them) and the writer splits them again
-        node = rejoin_lines(nbformat.from_dict(data))
+        node = rejoin_lines(data)
         node.setdefault("metadata", {})
         for c in node["cells"]:
             c.setdefault("metadata", {})
@@ -151,15 +154,18 @@ def load(path: str | os.PathLike[str]) -> Notebook:
 
 
 def _ipynb_text(nb: Notebook) -> str:
-    import nbformat
-
     node = nb.node
     if node.get("nbformat") == 4:
         # a pipeline notebook must open in Link, which needs cell ids (so minor 5)
         nb.complete_for_link()
         node["nbformat_minor"] = max(int(node.get("nbformat_minor", 0)), _needed_minor(nb))
-    # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself
-    text: str = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
+    # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself;
+    # ipynb_text gives the same text without its deep copy and schema check
+    text = ipynb_text(node)
+    if text is None:
+        import nbformat
+
+        text = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
     return text if text.endswith("\n") else text + "\n"
 
 
