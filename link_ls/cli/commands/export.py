@@ -7,6 +7,7 @@ from typing import Any
 
 from link_ls.cli.common import console, emit, load_notebook
 from link_ls.exchange import FORMATS, collect, dumps_pipeline
+from link_ls.exchange.kfp_format import DEFAULT_BASE_IMAGE, KfpOptions
 
 ORDER = 60
 
@@ -18,8 +19,9 @@ def register(sub: Any) -> None:
         description="Export a pipeline notebook's components with their code, edges and "
         "parameters as JSON: link-ls's own format (default) or MakinaRocks Link's export "
         "list (--format link), or as a runnable Python script (--format py: parameters become "
-        "command-line options, see docs/script-export.md). The formats are documented in "
-        "docs/pipeline-format.md.",
+        "command-line options, see docs/script-export.md), or as a Kubeflow Pipelines spec "
+        "compiled with the kfp 2 SDK (--format kfp, see docs/scale.md). The formats are "
+        "documented in docs/pipeline-format.md.",
     )
     p.add_argument("path", metavar="PATH", help="the notebook (.ipynb or jupytext .py)")
     p.add_argument(
@@ -41,6 +43,20 @@ def register(sub: Any) -> None:
         default="link-ls",
         help="file format (default: link-ls)",
     )
+    p.add_argument(
+        "--base-image",
+        default=DEFAULT_BASE_IMAGE,
+        metavar="IMAGE",
+        help=f"--format kfp: container image of every component (default: {DEFAULT_BASE_IMAGE})",
+    )
+    p.add_argument(
+        "--package",
+        dest="packages",
+        action="append",
+        default=[],
+        metavar="REQ",
+        help="--format kfp: a pip requirement to install in every component; repeatable",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=run)
 
@@ -48,7 +64,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     nb = load_notebook(args.path)
     pipe = collect(nb, args.cells, args.with_ancestors)
-    emit(dumps_pipeline(pipe, args.format, nb.display_name), args.output)
+    kfp = KfpOptions(args.base_image, tuple(args.packages))
+    emit(dumps_pipeline(pipe, args.format, nb.display_name, kfp), args.output)
     if args.output:
         n = len(pipe.components)
         console.print(
