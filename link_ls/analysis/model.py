@@ -57,9 +57,5 @@ class CellAnalysis:
         """Names a later cell can see changed by this one."""
         return self.defs | self.mutations
 
-    @property
-    def has_unknown_defs(self) -> bool:
-        return bool(self.unknown)
-
 
 EMPTY = CellAnalysis(frozenset(), frozenset(), frozenset(), frozenset(), (), ())

@@ -75,7 +75,7 @@ class ImportReport:
         }
 
 
-def _open(path: Path) -> tarfile.TarFile:
+def open_stream(path: Path) -> tarfile.TarFile:
     try:
         # streaming mode: members are read once, in order, never seeked or extracted
         return tarfile.open(path, mode="r|gz")
@@ -85,7 +85,13 @@ def _open(path: Path) -> tarfile.TarFile:
         raise ArchiveError(f"{path}: not a gzip-compressed tar archive ({e})") from None
 
 
-def _check_member(path: Path, m: tarfile.TarInfo, limits: ImportLimits) -> None:
+def check_member(
+    path: Path, m: tarfile.TarInfo, limits: ImportLimits, *, allow_dirs: bool = False
+) -> None:
+    """Refuse a member with an unsafe name or type, or over the size limit.
+
+    Folders are refused too unless ``allow_dirs`` (Link's archives list them).
+    """
     name = m.name
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise ArchiveError(f"{path}: member {name!r} has an absolute path")
@@ -101,6 +107,8 @@ def _check_member(path: Path, m: tarfile.TarInfo, limits: ImportLimits) -> None:
         raise ArchiveError(f"{path}: member {name!r} is a device")
     if m.isfifo():
         raise ArchiveError(f"{path}: member {name!r} is a FIFO")
+    if allow_dirs and m.isdir():
+        return
     if not m.isreg():
         raise ArchiveError(f"{path}: member {name!r} is not a regular file")
     if m.size > limits.max_member_size:
@@ -123,7 +131,7 @@ def _hash(f: IO[bytes], keep: int) -> tuple[int, str, bytes | None]:
     return size, h.hexdigest(), (b"".join(kept) if size <= keep else None)
 
 
-def _members(path: Path, tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+def members(path: Path, tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
     try:
         yield from tar
     except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
@@ -137,9 +145,9 @@ def validate_archive(
     seen: dict[str, tuple[int, str]] = {}
     small: dict[str, bytes] = {}
     total = 0
-    with _open(path) as tar:
-        for m in _members(path, tar):
-            _check_member(path, m, limits)
+    with open_stream(path) as tar:
+        for m in members(path, tar):
+            check_member(path, m, limits)
             if m.name in seen:
                 raise ArchiveError(f"{path}: member {m.name!r} appears twice")
             if len(seen) >= limits.max_members:
@@ -246,8 +254,8 @@ def _write(archive: Path, store: CacheStore, manifest: ArchiveManifest) -> None:
     expected = {r.path: (r.size, r.sha256) for c in manifest.components for r in c.files}
     with store.staging() as stage:
         try:
-            with _open(archive) as tar:
-                for m in _members(archive, tar):
+            with open_stream(archive) as tar:
+                for m in members(archive, tar):
                     if m.name not in expected:
                         continue
                     src = tar.extractfile(m)

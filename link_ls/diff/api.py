@@ -10,36 +10,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
 
 from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
 from link_ls.notebook import Notebook, load, loads
+from link_ls.uris import uri_to_path
 
 if TYPE_CHECKING:
-    from link_ls.history.gitrepo import NotebookRepo
+    from link_ls.gitint.repo import NotebookRepo
 
 FORMATS = ("json", "text", "html")
 
 
-def uri_to_path(uri: str) -> Path:
-    """A ``file://`` URI or a plain path, as a path."""
-    if uri.startswith("file:"):
-        return Path(unquote(urlparse(uri).path))
-    return Path(uri)
-
-
 def _repo(path: str | os.PathLike[str]) -> NotebookRepo:
     # GitPython is imported only when a revision is asked for: plain file diffs start faster
-    from link_ls.history.gitrepo import open_notebook_repo
+    from link_ls.gitint.repo import open_notebook_repo
 
     return open_notebook_repo(path)
 
 
 def _short(rev: str) -> str:
-    from link_ls.history.gitrepo import short_rev
+    from link_ls.gitint.repo import short_rev
 
     return short_rev(rev)
 

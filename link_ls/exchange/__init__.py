@@ -1,9 +1,10 @@
-"""Pipeline and component export/import as JSON: link-ls's own format and Link's list.
+"""Pipeline and component export/import as JSON: link-ls's own format and Link's file.
 
 Core entry points (the CLI and the server only translate arguments and results):
 
 - :func:`export_pipeline` — a notebook's components as the JSON to write;
 - :func:`load_pipeline` / :func:`parse_pipeline` — read and validate a file, either format;
+  :func:`file_text` — the exact text to write for :func:`export_pipeline`'s JSON;
 - :func:`plan_import` → :class:`ImportResult` — decide an import without touching anything;
   :func:`apply_import` performs it on a notebook; :func:`new_notebook` starts an empty one;
 - :func:`dumps_pipeline` with format "py" — the pipeline as a runnable Python script;
@@ -26,6 +27,7 @@ from link_ls.exchange.export import collect, export_pipeline, from_notebook
 from link_ls.exchange.files import (
     FORMATS,
     dumps_pipeline,
+    file_text,
     load_pipeline,
     loads_pipeline,
     parse_pipeline,
@@ -46,6 +48,7 @@ from link_ls.exchange.linkls_format import schema
 from link_ls.exchange.model import (
     LINK_LS_FORMAT,
     LINK_LS_VERSION,
+    DroppedComponent,
     ExchangeComponent,
     ExchangePipeline,
     ExternalParent,
@@ -56,6 +59,7 @@ __all__ = [
     "LINK_LS_FORMAT",
     "LINK_LS_VERSION",
     "Conversion",
+    "DroppedComponent",
     "ExchangeComponent",
     "ExchangeError",
     "ExchangeFormatError",
@@ -73,6 +77,7 @@ __all__ = [
     "convert",
     "dumps_pipeline",
     "export_pipeline",
+    "file_text",
     "from_notebook",
     "import_pipeline",
     "load_pipeline",

@@ -123,6 +123,7 @@ def export_pipeline(
     cells: Sequence[str] | None = None,
     with_ancestors: bool = False,
     fmt: str = "link-ls",
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """The JSON to write: a dict (``fmt="link-ls"``) or Link's list (``fmt="link"``)."""
+) -> dict[str, Any]:
+    """The JSON to write, in link-ls's format or Link's (``fmt="link"``); the file's text
+    is :func:`~link_ls.exchange.files.file_text` of it."""
     return to_json(collect(nb, cells, with_ancestors), fmt, nb.display_name)

@@ -1,4 +1,12 @@
-"""Pipeline files in and out: read either format (auto-detected), validate, serialise."""
+"""Pipeline files in and out: read either format (detected by shape), validate, serialise.
+
+- link-ls's own file: an object with ``"format": "link-ls/pipeline"``; written indented;
+- Link's file: an object with ``components`` and ``parameters`` and no ``format``;
+  written exactly as Link writes it (``json.dumps`` defaults, no trailing newline).
+
+A bare JSON list is what an earlier link-ls wrote by mistake as "Link's format"; no
+other program wrote it, and it is refused with a message that says so.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from typing import Any
 from link_ls.exchange.errors import ExchangeError, ExchangeFormatError
 from link_ls.exchange.graph import validate
 from link_ls.exchange.kfp_format import KfpOptions, to_kfp
-from link_ls.exchange.link_format import is_link_list, read_link, write_link
+from link_ls.exchange.link_format import is_link, read_link, write_link
 from link_ls.exchange.linkls_format import is_linkls, read_linkls, write_linkls
 from link_ls.exchange.model import LINK_LS_FORMAT, ExchangePipeline
 from link_ls.exchange.py_format import to_script
@@ -23,15 +31,22 @@ FORMATS = ("link-ls", "link", "py", "kfp")
 
 def parse_pipeline(data: Any, name: str = "<pipeline>") -> ExchangePipeline:
     """Read decoded JSON in either format and check its graph; raise on anything wrong."""
-    if is_link_list(data):
-        pipe = read_link(data, name)
-    elif is_linkls(data):
+    if isinstance(data, list):
+        raise ExchangeFormatError(
+            f"{name}: a bare list is the format an earlier link-ls wrongly called Link's; "
+            "it is no longer read (export the notebook again: --format link writes Link's "
+            "real file)"
+        )
+    if is_linkls(data):
         pipe = read_linkls(data, name)
+    elif is_link(data):
+        pipe = read_link(data, name)
     else:
         kind = type(data).__name__ if not isinstance(data, dict) else "object without 'format'"
         raise ExchangeFormatError(
             f"{name}: not a pipeline file (got {kind}; expected "
-            f'{{"format": "{LINK_LS_FORMAT}", …}} or Link\'s export list)'
+            f'{{"format": "{LINK_LS_FORMAT}", …}} or Link\'s {{"components": […], '
+            '"parameters": […]})'
         )
     validate(pipe, name)
     return pipe
@@ -57,8 +72,8 @@ def load_pipeline(path: str | os.PathLike[str]) -> ExchangePipeline:
 
 def to_json(
     pipe: ExchangePipeline, fmt: str = "link-ls", name: str = "<pipeline>"
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """The file content for ``pipe`` in ``fmt`` ("link-ls" → dict, "link" → list)."""
+) -> dict[str, Any]:
+    """The file content for ``pipe`` in ``fmt`` ("link-ls" or "link"), as JSON values."""
     if fmt == "link-ls":
         return write_linkls(pipe)
     if fmt == "link":
@@ -67,6 +82,17 @@ def to_json(
         what = "a Python script" if fmt == "py" else "a Kubeflow YAML spec"
         raise ExchangeError(f"format {fmt!r} is {what}, not JSON (dumps_pipeline writes it)")
     raise ExchangeError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
+
+
+def file_text(data: Any, fmt: str = "link-ls") -> str:
+    """The exact text of a pipeline file whose content (:func:`to_json`) is ``data``.
+
+    Link's is byte-for-byte what Link writes: ``json.dumps`` with its defaults (ASCII
+    escapes, ``", "`` and ``": "``), no trailing newline. link-ls's own is indented.
+    """
+    if fmt == "link":
+        return json.dumps(data)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def dumps_pipeline(
@@ -81,4 +107,4 @@ def dumps_pipeline(
         return to_kfp(pipe, name, kfp)
     if fmt == "py":
         return to_script(pipe, name)
-    return json.dumps(to_json(pipe, fmt, name), indent=2, ensure_ascii=False) + "\n"
+    return file_text(to_json(pipe, fmt, name), fmt)

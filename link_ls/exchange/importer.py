@@ -21,7 +21,7 @@ from link_ls.exchange.errors import ExchangeError, ParameterClashError
 from link_ls.exchange.export import CORE_CANVAS_KEYS
 from link_ls.exchange.files import parse_pipeline
 from link_ls.exchange.graph import topological
-from link_ls.exchange.model import ExchangeComponent, ExchangePipeline
+from link_ls.exchange.model import DroppedComponent, ExchangeComponent, ExchangePipeline
 from link_ls.notebook import (
     Cell,
     ComponentId,
@@ -33,7 +33,7 @@ from link_ls.notebook import (
     loads,
 )
 from link_ls.notebook import resolve_cell as _resolve_cell
-from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata
+from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata, make_notebook_metadata
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class ImportResult:
     parameters: tuple[Parameter, ...]
     parameters_changed: bool
     outside_parents: tuple[OutsideParent, ...] = ()
+    #: components of a Link file that Link itself would drop, and so were not imported
+    dropped: tuple[DroppedComponent, ...] = ()
 
     @property
     def cells(self) -> tuple[dict[str, Any], ...]:
@@ -122,6 +124,10 @@ class ImportResult:
                     "linkedTo": o.linked_to,
                 }
                 for o in self.outside_parents
+            ],
+            "dropped": [
+                {"position": d.position, "name": d.name, "id": d.id, "reason": d.reason}
+                for d in self.dropped
             ],
         }
 
@@ -174,9 +180,9 @@ def _free_name(name: str, taken: set[str]) -> str:
 
 
 def _uses_cell_ids(nb: Notebook) -> bool:
-    if nb.fmt.is_text:
-        return False  # jupytext text has no stable cell ids
-    return nb.fmt.nbformat_minor >= 5 or any("id" in c for c in nb.raw_cells)
+    # Link needs nbformat cell ids: a pipeline .ipynb always gets them (a 4.4 notebook is
+    # upgraded to 4.5 when saved); jupytext text has no stable cell ids
+    return not nb.fmt.is_text
 
 
 def _cell(
@@ -263,7 +269,9 @@ def plan_import(
                 comp.id, comp.name, new_ids[comp.id], new_names[comp.id], insert_at + k, cell
             )
         )
-    return ImportResult(insert_at, tuple(imported), parameters, changed, tuple(outside))
+    return ImportResult(
+        insert_at, tuple(imported), parameters, changed, tuple(outside), pipe.dropped
+    )
 
 
 def _link_existing(nb: Notebook, targets: list[Cell], name: str) -> ParentRef | None:
@@ -309,7 +317,8 @@ def check_storable(nb: Notebook, result: ImportResult) -> None:
 
 
 def new_notebook(pipe: ExchangePipeline | None = None) -> Notebook:
-    """An empty nbformat 4.5 notebook, with the file's kernel when it names one."""
+    """An empty nbformat 4.5 notebook, with the file's kernel when it names one, and the
+    notebook canvas Link writes."""
     node = json.loads(json.dumps(nbformat.v4.new_notebook()))
     md = node.setdefault("metadata", {})
     ks = pipe.kernelspec if pipe is not None else None
@@ -324,6 +333,7 @@ def new_notebook(pipe: ExchangePipeline | None = None) -> Notebook:
         }
     )
     md["language_info"] = copy.deepcopy(dict(li)) if li else {"name": "python"}
+    md[CANVAS_KEY] = make_notebook_metadata()
     node["nbformat_minor"] = 5
     return Notebook(node, fmt=NotebookFormat("ipynb", None, 5))
 

@@ -1,305 +1,301 @@
-"""MakinaRocks Link's own export list, read tolerantly and written exactly.
+"""MakinaRocks Link's pipeline JSON file, read with Link's own rules and written byte-exact.
 
-Link exports a pipeline as a JSON list with one entry per component::
+This is the file real Link 2.7 writes (``mrx-link convert X.ipynb --to-path X.json``,
+JupyterLab's "Export pipeline", ``LinkPipeline.convert_to_json``) and reads
+(``load_link_pipeline_from_json``)::
 
-    {"component_id", "component_name", "component_type", "cell_code",
-     "predefined", "parents_name"}
+    {"components": [{"component_id", "component_name", "component_type": "CodeCell",
+                     "cell_code": str, "headercolor": str,
+                     "parents": [{"id", "name"}], "captured": []}, ...],
+     "parameters": [{"name", "type", "value": str, "metadata": null}, ...]}
 
-Edges are by *name* (``parents_name``), so names must be unique to be linked. The
-pipeline parameters are one more entry whose ``component_type`` is
-``"PipelineParameters"``; its ``cell_code`` holds them as Python assignments with
-the Link type as annotation (``seed: int = 7``).
+Written with ``json.dumps`` defaults (ASCII escapes, ``", "``/``": "`` separators, no
+trailing newline), components parents-first. A parameter's ``value`` is the text of a
+Python literal (``"12"``, ``"'abc'"``); ``type`` is ``bool``, ``int``, ``float``, ``str``,
+``dict``, ``list``, ``tuple`` or null. (An earlier link-ls wrote a bare list here and
+called it Link's; it never was, and it is no longer read.)
 
-Reading accepts what older or hand-made lists carry: missing keys (a missing id
-gets a stable one derived from the entry, a missing type is ``CodeCell``),
-``cell_code`` as a list of lines, ``parents_name`` as one string or as
-``{"name": …}`` objects, parameters as ``parameters``/``PipelineParameters`` keys
-holding ``[{name, type, value}]`` or ``{name: value}``, or ``cell_code`` holding
-JSON or plain ``name = literal`` lines. A parent name that matches no entry is a
-parent outside the file (see ``--link-existing``). Unknown entry keys are ignored.
-Writing emits exactly the six keys above, in that order.
+Reading follows what real Link does with a file, rule by rule (each one checked by
+feeding files to Link, see ``tests/link/test_pipeline_json.py``):
+
+- the file is refused when ``components`` or ``parameters`` is missing, when a component
+  lacks ``component_id``, ``component_name``, ``component_type``, ``cell_code``,
+  ``headercolor`` or ``parents`` (``captured`` may be missing), when a parent id is not a
+  component of the file, on a cycle, on two components with one id or one name, and on a
+  parameter without ``name``/``value``, with an unknown ``type``, or a value that is no
+  Python literal (text is allowed for ``str``);
+- a component Link cannot parse — parents that are not ``{"id": …}`` objects, code
+  that is not one string, a type other than ``CodeCell``, an id, name or header colour
+  that is not text, ``captured`` that is not a list of outputs — is *dropped* (Link
+  drops it silently; link-ls lists it in :attr:`ExchangePipeline.dropped`, and the CLI
+  says so). A component whose parent was dropped makes the file refused, as in Link.
+- a parent's ``name`` is not used (Link links by id); a parent listed twice is one edge.
 """
 
 from __future__ import annotations
 
 import ast
-import json
-import keyword
 import math
-import re
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from link_ls.exchange.errors import ExchangeFormatError, ExportError
-from link_ls.exchange.model import LINK_LS_KEY, ExchangeComponent, ExchangePipeline, ExternalParent
+from link_ls.exchange.graph import topological
+from link_ls.exchange.model import (
+    DroppedComponent,
+    ExchangeComponent,
+    ExchangePipeline,
+)
 from link_ls.notebook import ComponentId, Parameter
+from link_ls.notebook.canvas import CANVAS_KEY, DEFAULT_HEADER_COLOR, link_header_color
 
-PARAMETERS_TYPE = "PipelineParameters"
-#: one fixed id for the parameters entry, so a re-export gives the same file
-PARAMETERS_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "link-ls/PipelineParameters"))
-_TYPE_ANNOTATION = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+#: every key of a component Link writes, in its order
+COMPONENT_KEYS = (
+    "component_id",
+    "component_name",
+    "component_type",
+    "cell_code",
+    "headercolor",
+    "parents",
+    "captured",
+)
+#: the keys Link's reader cannot do without (``captured`` may be missing)
+REQUIRED_KEYS = COMPONENT_KEYS[:-1]
+#: the parameter types Link accepts (null too: Link then takes the literal's type)
+LINK_TYPES = ("bool", "int", "float", "str", "dict", "list", "tuple")
+#: link-ls's type aliases (docs/run.md) as Link spells them
+_TYPE_ALIASES = {
+    "integer": "int",
+    "number": "float",
+    "double": "float",
+    "string": "str",
+    "text": "str",
+    "boolean": "bool",
+    "array": "list",
+    "object": "dict",
+}
+#: output types Link accepts in ``captured``
+_CAPTURED_TYPES = ("clear_output", "display_data", "execute_result", "stream")
 
 
-def _stable_id(*parts: str) -> ComponentId:
-    return ComponentId(str(uuid.uuid5(uuid.NAMESPACE_URL, "link-ls/link/" + "/".join(parts))))
-
-
-def is_link_list(data: Any) -> bool:
-    return isinstance(data, list)
-
-
-def _is_parameters_entry(entry: Mapping[str, Any]) -> bool:
+def is_link(data: Any) -> bool:
+    """Link's file by shape: an object with ``components``/``parameters``, no ``format``."""
     return (
-        entry.get("component_type") == PARAMETERS_TYPE
-        or PARAMETERS_TYPE in entry
-        or ("component_type" not in entry and entry.get("component_name") == PARAMETERS_TYPE)
+        isinstance(data, Mapping)
+        and "format" not in data
+        and ("components" in data or "parameters" in data)
     )
 
 
-# -- parameters ------------------------------------------------------------------------
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    for t in (int, float, str, list, dict):
-        if isinstance(value, t):
-            return t.__name__
-    return "str" if value is None else type(value).__name__
-
-
-def _params_from_json(raw: Any, where: str) -> list[Parameter]:
-    if isinstance(raw, Mapping):
-        return [Parameter(str(k), _type_of(v), v) for k, v in raw.items()]
-    if isinstance(raw, list):
-        out = []
-        for i, p in enumerate(raw, 1):
-            if not isinstance(p, Mapping) or not isinstance(p.get("name"), str):
-                raise ExchangeFormatError(f"{where}: parameter #{i} has no name")
-            value = p.get("value")
-            out.append(Parameter(p["name"], str(p.get("type") or _type_of(value)), value))
-        return out
-    raise ExchangeFormatError(f"{where}: parameters are neither a list nor an object")
-
-
-def _params_from_code(code: str, where: str) -> list[Parameter]:
-    stripped = code.strip()
-    if stripped.startswith(("[", "{")):
-        try:
-            return _params_from_json(json.loads(stripped), where)
-        except json.JSONDecodeError:
-            pass  # a Python list/dict literal assignment cannot start a line; fall through
-    try:
-        tree = ast.parse(code)
-    except SyntaxError as e:
-        raise ExchangeFormatError(f"{where}: cell_code line {e.lineno}: {e.msg}") from None
-    out = []
-    for stmt in tree.body:
-        target: ast.expr | None = None
-        annotation: ast.expr | None = None
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, annotation, value = stmt.target, stmt.annotation, stmt.value
-        if not isinstance(target, ast.Name) or value is None:
-            raise ExchangeFormatError(
-                f"{where}: cell_code line {stmt.lineno} is not `name = value`"
-            )
-        try:
-            literal = ast.literal_eval(value)
-        except ValueError:
-            raise ExchangeFormatError(
-                f"{where}: cell_code line {stmt.lineno}: value of {target.id!r} is not a literal"
-            ) from None
-        ptype = ast.unparse(annotation) if annotation is not None else _type_of(literal)
-        out.append(Parameter(target.id, ptype, literal))
-    return out
-
-
-def _read_parameters(entry: Mapping[str, Any], where: str) -> list[Parameter]:
-    for key in ("parameters", PARAMETERS_TYPE):
-        if key in entry:
-            return _params_from_json(entry[key], where)
-    return _params_from_code(_code(entry, where), where)
-
-
-def _coerce(ptype: str, value: Any) -> Any:
-    """Link keeps some values as text (``{"type": "int", "value": "12"}``); code says 12."""
-    if not isinstance(value, str):
-        return value
-    try:
-        if ptype == "int":
-            return int(value)
-        if ptype == "float":
-            return float(value)
-    except ValueError:
-        return value
-    if ptype == "bool" and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
-
-
-def _parameters_code(params: Sequence[Parameter]) -> str:
-    lines = []
-    for p in params:
-        value = _coerce(p.type, p.value)
-        text = repr(value)
-        try:
-            exact = ast.literal_eval(text) == value
-        except (ValueError, SyntaxError):
-            exact = False
-        if isinstance(value, float) and not math.isfinite(value):
-            exact = False
-        if not p.name.isidentifier() or keyword.iskeyword(p.name) or not exact:
-            # not expressible as code: keep the parameters exactly, as JSON
-            return json.dumps(
-                [{"name": q.name, "type": q.type, "value": q.value} for q in params],
-                ensure_ascii=False,
-            )
-        if _TYPE_ANNOTATION.match(p.type):
-            lines.append(f"{p.name}: {p.type} = {text}")
-        else:
-            lines.append(f"{p.name} = {text}")
-    return "\n".join(lines) + "\n"
-
-
-# -- components ------------------------------------------------------------------------
-def _code(entry: Mapping[str, Any], where: str) -> str:
-    code = entry.get("cell_code", "")
-    if code is None:
-        return ""
-    if isinstance(code, list) and all(isinstance(s, str) for s in code):
-        return "".join(code)
+# -- reading ---------------------------------------------------------------------------
+def _why_dropped(entry: Mapping[str, Any]) -> str | None:
+    """Why Link cannot parse this component (it then drops it), or None."""
+    for key in ("component_id", "component_name"):
+        if not isinstance(entry[key], str):
+            return f"{key} is {type(entry[key]).__name__}, not text"
+    if entry["component_type"] != "CodeCell":
+        return f"component_type is {entry['component_type']!r}, not 'CodeCell'"
+    code = entry["cell_code"]
     if not isinstance(code, str):
-        raise ExchangeFormatError(f"{where}: cell_code is not text")
-    return code
+        what = "a list of lines" if isinstance(code, list) else type(code).__name__
+        return f"cell_code is {what}, not one string"
+    if not isinstance(entry["headercolor"], str):
+        return f"headercolor is {type(entry['headercolor']).__name__}, not text"
+    parents = entry["parents"]
+    if not isinstance(parents, list) or not all(
+        isinstance(p, Mapping)
+        and isinstance(p.get("id"), str)
+        and isinstance(p.get("name", ""), str)
+        for p in parents
+    ):
+        return 'parents are not a list of {"id", "name"} objects'
+    captured = entry.get("captured", [])
+    if not isinstance(captured, list) or not all(
+        isinstance(c, Mapping) and c.get("type") in _CAPTURED_TYPES for c in captured
+    ):
+        return "captured is not a list of outputs"
+    return None
 
 
-def _parent_names(entry: Mapping[str, Any], where: str) -> list[str]:
-    raw = entry.get("parents_name", entry.get("parents", []))
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise ExchangeFormatError(f"{where}: parents_name is not a list of names")
-    names = []
-    for p in raw:
-        if isinstance(p, Mapping) and isinstance(p.get("name"), str):
-            names.append(p["name"])
-        elif isinstance(p, str):
-            names.append(p)
-        else:
-            raise ExchangeFormatError(f"{where}: parents_name holds {p!r}, not a name")
-    return names
+def _parameter(raw: Any, where: str) -> Parameter:
+    if not isinstance(raw, Mapping):
+        raise ExchangeFormatError(f"{where} is not an object")
+    for key in ("name", "value"):
+        if key not in raw:
+            raise ExchangeFormatError(f"{where} has no '{key}'")
+    name, value, ptype = raw["name"], raw["value"], raw.get("type")
+    if not isinstance(name, str):
+        raise ExchangeFormatError(f"{where}: name is not text")
+    where = f"{where.rsplit(' #', 1)[0]} {name!r}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = repr(value)  # Link takes a number for its text
+    if not isinstance(value, str):
+        raise ExchangeFormatError(f"{where}: value is {type(value).__name__}, not text")
+    if ptype is not None and ptype not in LINK_TYPES:
+        raise ExchangeFormatError(
+            f"{where}: type {ptype!r} is not one of Link's ({', '.join(LINK_TYPES)})"
+        )
+    try:
+        literal = ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if ptype != "str":
+            raise ExchangeFormatError(
+                f"{where}: value {value!r} is not a Python literal (Link refuses it)"
+            ) from None
+        literal = value
+    if ptype is None:
+        ptype = type(literal).__name__
+        if ptype not in LINK_TYPES:
+            raise ExchangeFormatError(f"{where}: value {value!r} is a {ptype}, not a Link type")
+    metadata = raw.get("metadata")
+    if metadata is not None and not (
+        isinstance(metadata, Mapping) and isinstance(metadata.get("resource_type"), str)
+    ):
+        raise ExchangeFormatError(f"{where}: metadata is neither null nor a resource object")
+    return Parameter(name, ptype, value, dict(metadata) if metadata is not None else None)
 
 
-def read_link(data: Sequence[Any], name: str) -> ExchangePipeline:
-    """Parse Link's export list (already decoded from JSON)."""
-    params: list[Parameter] = []
-    raw: list[tuple[int, Mapping[str, Any]]] = []
-    for i, entry in enumerate(data, 1):
-        where = f"{name}: entry #{i}"
+def read_link(data: Mapping[str, Any], name: str) -> ExchangePipeline:
+    """Parse Link's pipeline file (already decoded from JSON), the way Link reads it."""
+    for key in ("components", "parameters"):
+        if key not in data:
+            raise ExchangeFormatError(f"{name}: Link pipeline file has no {key!r} key")
+        if not isinstance(data[key], list):
+            raise ExchangeFormatError(f"{name}: {key!r} is not a list")
+    params = tuple(
+        _parameter(p, f"{name}: parameter #{i}") for i, p in enumerate(data["parameters"], 1)
+    )
+    kept: list[Mapping[str, Any]] = []
+    dropped: list[DroppedComponent] = []
+    for i, entry in enumerate(data["components"], 1):
+        where = f"{name}: component #{i}"
         if not isinstance(entry, Mapping):
             raise ExchangeFormatError(f"{where} is not an object")
-        if _is_parameters_entry(entry):
-            params.extend(_read_parameters(entry, where))
+        missing = [k for k in REQUIRED_KEYS if k not in entry]
+        if missing:
+            label = entry.get("component_name")
+            label = f" ({label!r})" if isinstance(label, str) else ""
+            raise ExchangeFormatError(f"{where}{label} has no {missing[0]!r} key")
+        reason = _why_dropped(entry)
+        if reason is not None:
+            cname, cid = entry["component_name"], entry["component_id"]
+            dropped.append(
+                DroppedComponent(i, cname if isinstance(cname, str) else "", str(cid), reason)
+            )
         else:
-            raw.append((i, entry))
-    ids: list[ComponentId] = []
-    names: list[str] = []
-    for i, entry in raw:
-        where = f"{name}: entry #{i}"
-        cname = entry.get("component_name", f"component_{i}")
-        if not isinstance(cname, str):
-            raise ExchangeFormatError(f"{where}: component_name is not text")
-        cid = entry.get("component_id")
-        if cid is not None and not isinstance(cid, str):
-            raise ExchangeFormatError(f"{where}: component_id is not text")
-        ids.append(ComponentId(cid) if cid else _stable_id(str(i), cname, _code(entry, where)))
-        names.append(cname)
-    by_name: dict[str, list[ComponentId]] = {}
-    for cid, cname in zip(ids, names, strict=True):
-        by_name.setdefault(cname, []).append(cid)
-    external: dict[str, ExternalParent] = {}
+            kept.append(entry)
+    ids: dict[str, str] = {}
+    names: set[str] = set()
+    for entry in kept:
+        cid, cname = entry["component_id"], entry["component_name"]
+        if cid in ids:
+            raise ExchangeFormatError(
+                f"{name}: duplicate component id {cid!r} ({ids[cid]!r} and {cname!r})"
+            )
+        if cname in names:
+            raise ExchangeFormatError(
+                f"{name}: two components are named {cname!r} (Link refuses such a file)"
+            )
+        ids[cid] = cname
+        names.add(cname)
+    gone = {d.id: d for d in dropped}
     comps = []
-    for (i, entry), cid, cname in zip(raw, ids, names, strict=True):
-        where = f"{name}: entry #{i} ({cname!r})"
-        parents = []
-        for pname in _parent_names(entry, where):
-            hits = by_name.get(pname, [])
-            if len(hits) > 1:
+    for entry in kept:
+        cname = entry["component_name"]
+        parents: list[ComponentId] = []
+        for p in entry["parents"]:
+            pid = p["id"]
+            if pid not in ids:
+                if pid in gone:
+                    raise ExchangeFormatError(
+                        f"{name}: component {cname!r} has parent {gone[pid].name!r}, which Link "
+                        f"drops ({gone[pid].reason})"
+                    )
                 raise ExchangeFormatError(
-                    f"{where}: parent {pname!r} is ambiguous: {len(hits)} components have that name"
+                    f"{name}: component {cname!r} has parent id {pid!r}, which is not in the file"
                 )
-            if hits:
-                parents.append(hits[0])
-            else:
-                ext = external.setdefault(
-                    pname, ExternalParent(_stable_id("external", pname), pname)
-                )
-                parents.append(ext.id)
-        ctype = entry.get("component_type") or "CodeCell"
-        metadata: dict[str, Any] = {}
-        if entry.get("predefined") is True:
-            metadata[LINK_LS_KEY] = {"predefined": True}
+            if ComponentId(pid) not in parents:
+                parents.append(ComponentId(pid))
         comps.append(
             ExchangeComponent(
-                id=cid,
+                id=ComponentId(entry["component_id"]),
                 name=cname,
-                source=_code(entry, where),
+                source=entry["cell_code"],
                 parents=tuple(parents),
-                type=str(ctype),
-                metadata=metadata,
+                metadata={CANVAS_KEY: {"headerColor": entry["headercolor"]}},
             )
         )
     return ExchangePipeline(
-        components=tuple(comps),
-        parameters=tuple(params),
-        external=tuple(external.values()),
-        format="link",
+        components=tuple(comps), parameters=params, dropped=tuple(dropped), format="link"
     )
 
 
-def write_link(pipe: ExchangePipeline, name: str = "<pipeline>") -> list[dict[str, Any]]:
-    """Link's export list for ``pipe``; names must be unique since Link links by name."""
+# -- writing ---------------------------------------------------------------------------
+def link_type(ptype: str) -> str | None:
+    """A parameter type as Link spells it; None (Link infers it) for one it does not know."""
+    t = _TYPE_ALIASES.get(ptype, ptype)
+    return t if t in LINK_TYPES else None
+
+
+def link_value(p: Parameter, name: str = "<pipeline>") -> str:
+    """A parameter's value as Link's text: a string is already Link's (that is how Link
+    stores it in the notebook) and stays; a JSON value becomes its Python literal."""
+    if isinstance(p.value, str):
+        return p.value
+    text = repr(p.value)
+    try:
+        ok = ast.literal_eval(text) == p.value
+    except (ValueError, SyntaxError):
+        ok = False
+    if not ok or (isinstance(p.value, float) and not math.isfinite(p.value)):
+        raise ExportError(
+            f"{name}: parameter {p.name!r} = {p.value!r} has no Python literal Link can read"
+        )
+    return text
+
+
+def _header_color(comp: ExchangeComponent) -> str:
+    canvas = comp.metadata.get(CANVAS_KEY)
+    if isinstance(canvas, Mapping) and "headerColor" in canvas:
+        return link_header_color(canvas["headerColor"])
+    return DEFAULT_HEADER_COLOR
+
+
+def write_link(pipe: ExchangePipeline, name: str = "<pipeline>") -> dict[str, Any]:
+    """Link's pipeline file for ``pipe``: the object ``json.dumps`` turns into Link's bytes."""
+    if pipe.external:
+        listed = ", ".join(repr(e.name or e.id) for e in pipe.external)
+        raise ExportError(
+            f"{name}: Link's format needs every parent in the file, and {listed} is not "
+            "(add --with-ancestors, or use --format link-ls)"
+        )
     seen: set[str] = set()
     for c in pipe.components:
-        if not c.name:
-            raise ExportError(f"{name}: component {c.id} has no name; Link's format links by name")
         if c.name in seen:
             raise ExportError(
-                f"{name}: two components are named {c.name!r}; Link's format links by name "
+                f"{name}: two components are named {c.name!r}, which Link refuses "
                 "(rename one, or use --format link-ls)"
             )
         seen.add(c.name)
-    for e in pipe.external:
-        if not e.name or e.name in seen:
-            raise ExportError(
-                f"{name}: parent {e.id} outside the export is named {e.name!r}, which Link's "
-                "format cannot tell apart (add --with-ancestors, or use --format link-ls)"
-            )
-    out: list[dict[str, Any]] = []
-    if pipe.parameters:
-        out.append(
-            {
-                "component_id": PARAMETERS_ID,
-                "component_name": PARAMETERS_TYPE,
-                "component_type": PARAMETERS_TYPE,
-                "cell_code": _parameters_code(pipe.parameters),
-                "predefined": True,
-                "parents_name": [],
-            }
-        )
-    for c in pipe.components:
-        out.append(
-            {
-                "component_id": c.id,
-                "component_name": c.name,
-                "component_type": c.type,
-                "cell_code": c.source,
-                "predefined": c.predefined,
-                "parents_name": [pipe.parent_name(p) for p in c.parents],
-            }
-        )
-    return out
+    components = [
+        {
+            "component_id": c.id,
+            "component_name": c.name,
+            "component_type": "CodeCell",
+            "cell_code": c.source,
+            "headercolor": _header_color(c),
+            "parents": [{"id": p, "name": pipe.parent_name(p)} for p in c.parents],
+            "captured": [],
+        }
+        for c in topological(pipe)
+    ]
+    parameters = [
+        {
+            "name": p.name,
+            "type": link_type(p.type),
+            "value": link_value(p, name),
+            "metadata": p.metadata,
+        }
+        for p in pipe.parameters
+    ]
+    return {"components": components, "parameters": parameters}

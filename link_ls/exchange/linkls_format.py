@@ -66,7 +66,7 @@ def read_linkls(data: Mapping[str, Any], name: str) -> ExchangePipeline:
     fmt = data.get("format")
     if fmt != LINK_LS_FORMAT:
         raise ExchangeFormatError(
-            f"{name}: unknown format {fmt!r} (expected {LINK_LS_FORMAT!r} or Link's export list)"
+            f"{name}: unknown format {fmt!r} (expected {LINK_LS_FORMAT!r} or Link's pipeline file)"
         )
     version = data.get("version")
     if version != LINK_LS_VERSION:

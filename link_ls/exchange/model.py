@@ -11,8 +11,6 @@ from link_ls.notebook import ComponentId, Parameter
 #: ``format`` of link-ls's own pipeline file and the one version this code reads and writes
 LINK_LS_FORMAT = "link-ls/pipeline"
 LINK_LS_VERSION = 1
-#: cell-metadata key for what link-ls keeps beside Link's canvas (never inside it)
-LINK_LS_KEY = "link_ls"
 
 
 @dataclass(frozen=True)
@@ -32,11 +30,16 @@ class ExchangeComponent:
     type: str = "CodeCell"
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    @property
-    def predefined(self) -> bool:
-        """Link's ``predefined`` flag, kept in ``metadata.link_ls.predefined``."""
-        ours = self.metadata.get(LINK_LS_KEY)
-        return isinstance(ours, Mapping) and ours.get("predefined") is True
+
+@dataclass(frozen=True)
+class DroppedComponent:
+    """A component of a Link file that Link itself cannot parse and drops on reading;
+    link-ls drops it too (so both see the same pipeline) and says so."""
+
+    position: int  # 1-based, in the file
+    name: str
+    id: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class ExchangePipeline:
     language_info: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
     #: "link-ls" or "link": the format the file was written in
     format: str = "link-ls"
+    #: components of a Link file left out, as Link leaves them out
+    dropped: tuple[DroppedComponent, ...] = ()
 
     def component(self, cid: ComponentId) -> ExchangeComponent | None:
         for c in self.components:

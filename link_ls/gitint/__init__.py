@@ -1,13 +1,6 @@
-"""Git integration: register link-ls as the diff textconv and merge driver for notebooks."""
+"""Everything that talks to git: repositories and revisions, index stages, line merges, install.
 
-from __future__ import annotations
-
-from link_ls.gitint.install import (
-    GitInstallError,
-    GitInstallRefused,
-    InstallReport,
-    install,
-    uninstall,
-)
-
-__all__ = ["GitInstallError", "GitInstallRefused", "InstallReport", "install", "uninstall"]
+The modules are imported by name (``link_ls.gitint.repo``, ``.stages``,
+``.mergefile``, ``.install``), so asking for one never loads GitPython for another:
+the merge driver, which git runs once per file, does not pay for it.
+"""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
 from link_ls.errors import LinkError
-from link_ls.history.gitrepo import LogRecord, NotebookRepo, open_notebook_repo
+from link_ls.gitint.repo import LogRecord, NotebookRepo, open_notebook_repo
 from link_ls.notebook import Notebook
 
 

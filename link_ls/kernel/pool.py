@@ -9,9 +9,10 @@ interrupts the run, then waits for it to finish.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from link_ls.kernel.hooks import StepCache
 from link_ls.kernel.observer import RunObserver
@@ -79,6 +80,28 @@ class KernelPool:
         with self._lock:
             return dict(self._sessions)
 
+    @contextlib.contextmanager
+    def lease(
+        self,
+        key: str,
+        nb: Notebook,
+        *,
+        cancel: threading.Event,
+        kernel_name: str | None = None,
+    ) -> Iterator[KernelSession]:
+        """The key's session for one run (cwd: the notebook's folder); ``interrupt`` sets
+        ``cancel`` while the lease lasts."""
+        cwd = nb.path.parent if nb.path is not None else None
+        s = self.session(key, kernel_name=kernel_name, cwd=cwd)
+        with self._lock:
+            self._runs[key] = cancel
+        try:
+            yield s
+        finally:
+            with self._lock:
+                if self._runs.get(key) is cancel:
+                    del self._runs[key]
+
     def run(
         self,
         key: str,
@@ -94,12 +117,8 @@ class KernelPool:
     ) -> RunReport:
         """Run ``plan`` in the key's kernel (cwd: the notebook's folder)."""
         params = resolve_parameters(nb.parameters, overrides)
-        cwd = nb.path.parent if nb.path is not None else None
-        s = self.session(key, kernel_name=kernel_name, cwd=cwd)
         ev = cancel or threading.Event()
-        with self._lock:
-            self._runs[key] = ev
-        try:
+        with self.lease(key, nb, cancel=ev, kernel_name=kernel_name) as s:
             return run_plan(
                 s,
                 nb,
@@ -110,10 +129,6 @@ class KernelPool:
                 observer=observer,
                 cancel=ev,
             )
-        finally:
-            with self._lock:
-                if self._runs.get(key) is ev:
-                    del self._runs[key]
 
     def interrupt(self, key: str) -> bool:
         """Interrupt the key's running cell and stop its run; False when nothing runs."""

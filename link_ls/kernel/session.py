@@ -256,99 +256,36 @@ class KernelSession:
         on_output: OutputCallback | None,
         silent: bool,
     ) -> Execution:
-        collector = OutputCollector(on_output)
-        start = time.monotonic()
-        msg_id = kc.execute(
-            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=True
-        )
-        poller = zmq.Poller()
-        poller.register(kc.iopub_channel.socket, zmq.POLLIN)
-        poller.register(kc.shell_channel.socket, zmq.POLLIN)
-        deadline = start + timeout if timeout is not None else None
-        reply: Mapping[str, Any] | None = None
-        reply_at = 0.0
-        idle = False
-        stopping: ExecStatus | None = None
-        grace_until = 0.0
-        next_alive = start + _ALIVE_EVERY
-
-        def done(status: ExecStatus, **err: Any) -> Execution:
-            count = reply.get("execution_count") if reply is not None else None
-            return Execution(
-                status,
-                collector.snapshot(),
-                count if isinstance(count, int) and not silent else None,
-                time.monotonic() - start,
-                **err,
-            )
-
-        def take(msg: dict[str, Any]) -> bool:
-            """Apply an iopub message of this execution; True when it says the kernel is idle."""
-            if msg["parent_header"].get("msg_id") != msg_id:
-                return False
-            if msg["msg_type"] == "status":
-                return bool(msg["content"].get("execution_state") == "idle")
-            collector.handle(msg["msg_type"], msg["content"])
-            return False
-
-        while reply is None or not idle:
+        """Send ``code``, then poll until its reply and idle status (or a stop, or a death)."""
+        ex = _Exchange(kc, code, on_output, silent, timeout)
+        while ex.reply is None or not ex.idle:
             now = time.monotonic()
-            if stopping is None:
-                if cancel.is_set():
-                    stopping = ExecStatus.INTERRUPTED
-                elif deadline is not None and now >= deadline:
-                    stopping = ExecStatus.TIMEOUT
-                if stopping is not None:
-                    with contextlib.suppress(Exception):
-                        km.interrupt_kernel()
-                    grace_until = now + self.interrupt_grace
-            elif now >= grace_until:
+            if ex.stop_overdue(now, cancel, km, self.interrupt_grace):
                 # the kernel ignores interrupts (busy in C code, or SIGINT masked):
                 # only a new kernel makes the session usable again
                 self._teardown(now=True)
-                return done(
-                    stopping,
-                    ename="KernelRestarted",
-                    evalue=f"the kernel did not respond to an interrupt within "
-                    f"{self.interrupt_grace:g} s and was stopped; its variables are lost",
-                )
-            if reply is not None and now - reply_at > _IDLE_LAG:
+                return ex.unresponsive(self.interrupt_grace)
+            if ex.reply is not None and now - ex.reply_at > _IDLE_LAG:
                 break
-            if now >= next_alive:
-                next_alive = now + _ALIVE_EVERY
+            if now >= ex.next_alive:
+                ex.next_alive = now + _ALIVE_EVERY
                 if not km.is_alive():
-                    # outputs the kernel sent just before it died are still queued
-                    for msg in _drain(kc):
-                        take(msg)
-                    detail = self._stderr_tail()
-                    self._teardown(now=True)
-                    return done(
-                        ExecStatus.DIED,
-                        ename="KernelDied",
-                        evalue="the kernel process exited"
-                        + (f" ({detail})" if detail else "")
-                        + "; the next run starts a new kernel",
-                    )
-            ready = dict(poller.poll(_POLL_MS))
-            if kc.iopub_channel.socket in ready:
-                idle = take(kc.iopub_channel.get_msg(timeout=0)) or idle
-            if kc.shell_channel.socket in ready:
-                msg = kc.shell_channel.get_msg(timeout=0)
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    reply = msg["content"]
-                    reply_at = time.monotonic()
+                    return self._died(ex)
+            ex.poll()
+        return ex.finish()
 
-        assert reply is not None
-        if stopping is not None:
-            return done(stopping, ename="KeyboardInterrupt", evalue=_stop_text(stopping, timeout))
-        if reply.get("status") == "ok":
-            return done(ExecStatus.OK)
-        tb = reply.get("traceback")
-        return done(
-            ExecStatus.ERROR,
-            ename=str(reply.get("ename", "Error")),
-            evalue=str(reply.get("evalue", "")),
-            traceback=tuple(str(t) for t in tb) if isinstance(tb, list) else (),
+    def _died(self, ex: _Exchange) -> Execution:
+        # outputs the kernel sent just before it died are still queued
+        for msg in _drain(ex.kc):
+            ex.take(msg)
+        detail = self._stderr_tail()
+        self._teardown(now=True)
+        return ex.done(
+            ExecStatus.DIED,
+            ename="KernelDied",
+            evalue="the kernel process exited"
+            + (f" ({detail})" if detail else "")
+            + "; the next run starts a new kernel",
         )
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
@@ -376,6 +313,110 @@ def _runtime_dir() -> Path:
     except OSError:
         return Path(tempfile.gettempdir())
     return runtime
+
+
+class _Exchange:
+    """One execute request in flight: its outputs, its reply, whether it is being stopped."""
+
+    def __init__(
+        self,
+        kc: BlockingKernelClient,
+        code: str,
+        on_output: OutputCallback | None,
+        silent: bool,
+        timeout: float | None,
+    ) -> None:
+        self.kc = kc
+        self.silent = silent
+        self.timeout = timeout
+        self.collector = OutputCollector(on_output)
+        self.start = time.monotonic()
+        self.msg_id = kc.execute(
+            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=True
+        )
+        self.poller = zmq.Poller()
+        self.poller.register(kc.iopub_channel.socket, zmq.POLLIN)
+        self.poller.register(kc.shell_channel.socket, zmq.POLLIN)
+        self.deadline = self.start + timeout if timeout is not None else None
+        self.reply: Mapping[str, Any] | None = None
+        self.reply_at = 0.0
+        self.idle = False
+        self.stopping: ExecStatus | None = None
+        self.grace_until = 0.0
+        self.next_alive = self.start + _ALIVE_EVERY
+
+    def done(self, status: ExecStatus, **err: Any) -> Execution:
+        count = self.reply.get("execution_count") if self.reply is not None else None
+        return Execution(
+            status,
+            self.collector.snapshot(),
+            count if isinstance(count, int) and not self.silent else None,
+            time.monotonic() - self.start,
+            **err,
+        )
+
+    def take(self, msg: dict[str, Any]) -> bool:
+        """Apply an iopub message of this execution; True when it says the kernel is idle."""
+        if msg["parent_header"].get("msg_id") != self.msg_id:
+            return False
+        if msg["msg_type"] == "status":
+            return bool(msg["content"].get("execution_state") == "idle")
+        self.collector.handle(msg["msg_type"], msg["content"])
+        return False
+
+    def stop_overdue(
+        self, now: float, cancel: threading.Event, km: KernelManager, grace: float
+    ) -> bool:
+        """Interrupt on cancel or timeout; True once the interrupt went unanswered too long."""
+        if self.stopping is None:
+            if cancel.is_set():
+                self.stopping = ExecStatus.INTERRUPTED
+            elif self.deadline is not None and now >= self.deadline:
+                self.stopping = ExecStatus.TIMEOUT
+            if self.stopping is not None:
+                with contextlib.suppress(Exception):
+                    km.interrupt_kernel()
+                self.grace_until = now + grace
+            return False
+        return now >= self.grace_until
+
+    def unresponsive(self, grace: float) -> Execution:
+        assert self.stopping is not None
+        return self.done(
+            self.stopping,
+            ename="KernelRestarted",
+            evalue=f"the kernel did not respond to an interrupt within "
+            f"{grace:g} s and was stopped; its variables are lost",
+        )
+
+    def poll(self) -> None:
+        """Wait up to one poll interval for messages of this execution and apply them."""
+        kc = self.kc
+        ready = dict(self.poller.poll(_POLL_MS))
+        if kc.iopub_channel.socket in ready:
+            self.idle = self.take(kc.iopub_channel.get_msg(timeout=0)) or self.idle
+        if kc.shell_channel.socket in ready:
+            msg = kc.shell_channel.get_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == self.msg_id:
+                self.reply = msg["content"]
+                self.reply_at = time.monotonic()
+
+    def finish(self) -> Execution:
+        """The execution's result once its reply arrived."""
+        reply = self.reply
+        assert reply is not None
+        if self.stopping is not None:
+            stop = _stop_text(self.stopping, self.timeout)
+            return self.done(self.stopping, ename="KeyboardInterrupt", evalue=stop)
+        if reply.get("status") == "ok":
+            return self.done(ExecStatus.OK)
+        tb = reply.get("traceback")
+        return self.done(
+            ExecStatus.ERROR,
+            ename=str(reply.get("ename", "Error")),
+            evalue=str(reply.get("evalue", "")),
+            traceback=tuple(str(t) for t in tb) if isinstance(tb, list) else (),
+        )
 
 
 def _drain(kc: BlockingKernelClient) -> list[dict[str, Any]]:

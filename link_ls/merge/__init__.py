@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from link_ls.merge.conflicts import find_conflicts, resolve_conflict
 from link_ls.merge.engine import merge_notebooks
 from link_ls.merge.errors import ConflictNotFound, MergeError, MergeInputError, NotInMerge
 from link_ls.merge.model import (
@@ -17,6 +16,7 @@ from link_ls.merge.model import (
     Resolution,
     SourceEdit,
 )
+from link_ls.merge.unresolved import find_conflicts, resolve_conflict
 
 __all__ = [
     "CHOICES",

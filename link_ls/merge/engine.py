@@ -31,10 +31,10 @@ from link_ls.merge.cellmerge import (
     value_record,
 )
 from link_ls.merge.cells import Label, Matching, Slot, label, match_cells, merge_order
-from link_ls.merge.conflicts import find_conflicts
 from link_ls.merge.edges import cycle_cuts, ids_of, ref_id, refs_of
 from link_ls.merge.errors import MergeInputError
 from link_ls.merge.model import MergeResult, MergeStats, OutputPolicy
+from link_ls.merge.unresolved import find_conflicts
 from link_ls.merge.values import (
     ABSENT,
     ValueConflict,

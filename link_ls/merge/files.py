@@ -9,12 +9,11 @@ what git would have left without a driver, and the driver exits 1.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from link_ls.errors import LinkError
+from link_ls.gitint.mergefile import merge_file
 from link_ls.merge.engine import merge_notebooks
 from link_ls.merge.errors import MergeInputError
 from link_ls.merge.model import MergeResult, OutputPolicy
@@ -166,22 +165,8 @@ def _is_notebook(path: Path) -> bool:
 
 def _text_merge(base: Path, ours: Path, theirs: Path) -> bool:
     """git's own line merge into ``ours``; False (``ours`` untouched) when that fails too."""
-    git = shutil.which("git")
-    if git is None:
-        return False
-    cmd = [git, "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", "theirs"]
-    try:
-        proc = subprocess.run(
-            [*cmd, str(ours), str(base), str(theirs)], capture_output=True, timeout=120
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    # exit status is the number of conflicts; negative (>127 here) means it could not merge
-    if proc.returncode < 0 or proc.returncode > 127:
-        return False
-    try:
-        text = proc.stdout.decode("utf-8")
-    except UnicodeDecodeError:
+    text = merge_file(base, ours, theirs)
+    if text is None:
         return False
     atomic_write_text(ours, text)
     return True

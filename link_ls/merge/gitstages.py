@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
+from link_ls.gitint.errors import GitError
+from link_ls.gitint.stages import index_stages
 from link_ls.merge.errors import MergeError, NotInMerge
 from link_ls.merge.files import merge_texts
 from link_ls.merge.model import MergeResult, OutputPolicy
@@ -26,21 +26,6 @@ class Resolved:
     path: Path
     result: MergeResult
     had_base: bool
-
-
-def _repo_for(path: Path) -> tuple[git.Repo, str]:
-    try:
-        repo = git.Repo(path.parent, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise NotInMerge(f"{path}: not inside a git repository") from None
-    top = repo.working_tree_dir
-    if top is None:
-        raise NotInMerge(f"{path}: repository has no working tree")
-    try:
-        rel = path.resolve().relative_to(Path(top).resolve()).as_posix()
-    except ValueError:
-        raise NotInMerge(f"{path}: outside the repository at {top}") from None
-    return repo, rel
 
 
 def _looks_merged(path: Path) -> bool:
@@ -57,8 +42,10 @@ def resolve_path(
 ) -> Resolved:
     """Merge stages 1/2/3 of ``path`` cell by cell and write the result over the working file."""
     p = Path(path)
-    repo, rel = _repo_for(p)
-    stages = {stage: blob for stage, blob in repo.index.unmerged_blobs().get(rel, [])}
+    try:
+        stages = index_stages(p).blobs
+    except GitError as e:
+        raise NotInMerge(str(e)) from None
     if not stages:
         raise NotInMerge(f"{p}: git has no conflict for this file (no index stages 1/2/3)")
     missing = [name for stage, name in ((2, "ours"), (3, "theirs")) if stage not in stages]
@@ -74,10 +61,9 @@ def resolve_path(
         )
 
     def text(stage: int) -> str:
-        blob = stages.get(stage)
-        if blob is None:
+        data = stages.get(stage)
+        if data is None:
             return ""
-        data: bytes = blob.data_stream.read()
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:

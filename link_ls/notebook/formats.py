@@ -156,6 +156,8 @@ def _ipynb_text(nb: Notebook) -> str:
 
     node = nb.node
     if node.get("nbformat") == 4:
+        # a pipeline notebook must open in Link, which needs cell ids (so minor 5)
+        nb.complete_for_link()
         node["nbformat_minor"] = max(int(node.get("nbformat_minor", 0)), _needed_minor(nb))
     # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself
     text: str = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
@@ -163,7 +165,7 @@ def _ipynb_text(nb: Notebook) -> str:
 
 
 def _needed_minor(nb: Notebook) -> int:
-    # cell ids are only valid from 4.5 on; keep the file's minor otherwise
+    # cell ids are only valid from 4.5 on; keep the file's minor otherwise (DESIGN §2)
     if any("id" in c for c in nb.raw_cells):
         return 5
     return nb.fmt.nbformat_minor

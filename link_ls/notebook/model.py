@@ -8,6 +8,8 @@ here that change only what they are asked to.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,8 @@ from link_ls.notebook import canvas as cv
 from link_ls.notebook.canvas import Component, ComponentId, Parameter, ParentRef
 
 CellId = NewType("CellId", str)
+#: what nbformat 4.5 allows as a cell id
+_CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 #: a node of the pipeline graph: ``canvas.id`` for components, else ``cell.id`` (or ``#N``)
 NodeId = NewType("NodeId", str)
 
@@ -162,12 +166,6 @@ class Notebook:
                 return c
         return None
 
-    def component_by_id(self, cid: ComponentId) -> Cell | None:
-        for c in self.cells:
-            if c.canvas is not None and c.canvas.id == cid:
-                return c
-        return None
-
     def reuse_views_from(self, old: Notebook) -> None:
         """Take ``old``'s cell views for raw cells that are the same objects at the same index.
 
@@ -243,3 +241,46 @@ class Notebook:
 
     def set_parameters(self, params: Sequence[Parameter]) -> None:
         cv.set_parameters(self.metadata, params)
+
+    def complete_for_link(self) -> bool:
+        """Give a pipeline notebook what real Link 2.7 needs to open it; True when changed.
+
+        Link refuses a notebook with a cell (any cell) without an nbformat ``id``, and a
+        component whose canvas lacks ``diskcache``/``headerColor``/… (older Link wrote
+        such notebooks). Missing ids are added — a component's cell takes its canvas id,
+        as Link's own writer does — and components get the canvas keys they lack. A
+        notebook without components is left alone (its nbformat minor too).
+        """
+        if not self.is_pipeline:
+            return False
+        changed = False
+        for raw in self.raw_cells:
+            md = raw.get("metadata")
+            canvas = md.get(cv.CANVAS_KEY) if isinstance(md, dict) else None
+            if (
+                raw.get("cell_type") == "code"
+                and isinstance(canvas, dict)
+                and canvas.get("isComponent") is True
+            ):
+                changed |= cv.complete_component_metadata(canvas)
+        taken = {c["id"] for c in self.raw_cells if isinstance(c.get("id"), str)}
+        for index, raw in enumerate(self.raw_cells):
+            if isinstance(raw.get("id"), str):
+                continue
+            md = raw.get("metadata")
+            canvas = md.get(cv.CANVAS_KEY) if isinstance(md, dict) else None
+            wanted = canvas.get("id") if isinstance(canvas, dict) else None
+            salt = 0
+            while not (
+                isinstance(wanted, str) and _CELL_ID.fullmatch(wanted) and wanted not in taken
+            ):
+                # from the cell's position, not random: equal notebooks get equal ids
+                seed = f"link-ls cell {index} {salt}".encode()
+                wanted = hashlib.sha256(seed).hexdigest()[:8]
+                salt += 1
+            raw["id"] = wanted
+            taken.add(wanted)
+            changed = True
+        if changed:
+            self.touch()
+        return changed

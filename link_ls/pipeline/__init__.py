@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from link_ls.pipeline.checks import check
+from link_ls.pipeline.codes import Code
 from link_ls.pipeline.graph import ParentLink, Pipeline, build
 from link_ls.pipeline.model import Diagnostic, Edge, PlanStep, RunPlan, Severity
 from link_ls.pipeline.plan import plan, plan_all, plan_cell, plan_up_to
 
 __all__ = [
+    "Code",
     "Diagnostic",
     "Edge",
     "ParentLink",

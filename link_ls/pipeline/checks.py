@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from link_ls.analysis import CellAnalysis, Span
+from link_ls.pipeline.codes import Code
 from link_ls.pipeline.graph import Pipeline
 from link_ls.pipeline.model import Diagnostic, Severity
 
@@ -43,7 +44,7 @@ def _syntax(p: Pipeline) -> Iterator[Diagnostic]:
     for idx, a in sorted(p.analyses.items()):
         if a.syntax_error is not None:
             yield Diagnostic(
-                "LNK009", E, f"syntax error: {a.syntax_error.message}", idx, a.syntax_error.span
+                Code.SYNTAX, E, f"syntax error: {a.syntax_error.message}", idx, a.syntax_error.span
             )
 
 
@@ -52,7 +53,7 @@ def _unknown(p: Pipeline) -> Iterator[Diagnostic]:
         a = p.analyses[idx]
         if a.unknown:
             yield Diagnostic(
-                "LNK010",
+                Code.UNKNOWN_DEFS,
                 INFO,
                 f"dependencies unknown: {', '.join(a.unknown)} may define any name",
                 idx,
@@ -69,7 +70,7 @@ def _duplicates(p: Pipeline) -> Iterator[Diagnostic]:
         if comp.id in seen_id:
             first = p.cell(seen_id[comp.id])
             yield Diagnostic(
-                "LNK008",
+                Code.DUPLICATE,
                 E,
                 f"duplicate component id {comp.id} (also on {first.position} {first.name})",
                 idx,
@@ -81,7 +82,7 @@ def _duplicates(p: Pipeline) -> Iterator[Diagnostic]:
         if comp.name and comp.name in seen_name:
             first = p.cell(seen_name[comp.name])
             yield Diagnostic(
-                "LNK008",
+                Code.DUPLICATE,
                 E,
                 f"duplicate component name {comp.name!r} (also {first.position})",
                 idx,
@@ -91,7 +92,7 @@ def _duplicates(p: Pipeline) -> Iterator[Diagnostic]:
         elif comp.name:
             seen_name[comp.name] = idx
         if not comp.id:
-            yield Diagnostic("LNK008", E, "component has no canvas id", idx, _head(p, idx))
+            yield Diagnostic(Code.DUPLICATE, E, "component has no canvas id", idx, _head(p, idx))
 
 
 def _links(p: Pipeline) -> Iterator[Diagnostic]:
@@ -104,7 +105,7 @@ def _links(p: Pipeline) -> Iterator[Diagnostic]:
         else:
             continue
         yield Diagnostic(
-            "LNK002",
+            Code.BAD_PARENT,
             E,
             msg,
             link.child,
@@ -128,7 +129,12 @@ def _cycles(p: Pipeline) -> Iterator[Diagnostic]:
         edges = [{"source": p.node_id(a), "target": p.node_id(b)} for a, b in cyc]
         for idx in sorted(scc):
             yield Diagnostic(
-                "LNK001", E, f"cycle in the pipeline: {path}", idx, _head(p, idx), {"edges": edges}
+                Code.CYCLE,
+                E,
+                f"cycle in the pipeline: {path}",
+                idx,
+                _head(p, idx),
+                {"edges": edges},
             )
 
 
@@ -164,7 +170,7 @@ def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
                 before = [q for q in provs if q < idx]
                 suggest = before[-1] if before else provs[0]
                 yield Diagnostic(
-                    "LNK003",
+                    Code.MISSING_PARENT,
                     W,
                     f"{name!r} comes from {p.cell(suggest).name}, which is not an ancestor"
                     " of this component",
@@ -188,7 +194,7 @@ def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
             if unordered:
                 x, y = unordered[0]
                 yield Diagnostic(
-                    "LNK005",
+                    Code.AMBIGUOUS,
                     W,
                     f"{name!r} is defined by both {p.cell(x).name} and {p.cell(y).name};"
                     " the value depends on run order",
@@ -226,7 +232,7 @@ def _unused_parents(
             continue
         pc = p.cell(par)
         yield Diagnostic(
-            "LNK006",
+            Code.UNUSED_PARENT,
             H,
             f"parent {pc.name} provides nothing this component reads",
             idx,
@@ -243,13 +249,15 @@ def _undefined(p: Pipeline, idx: int, name: str) -> Diagnostic:
             if not c.is_component and name in p.analyses[c.index].defs:
                 msg = f"{name!r} is defined only by {c.position}, which is not a component"
                 break
-    return Diagnostic("LNK004", W, msg, idx, _first_use(p.analyses[idx], name), {"name": name})
+    return Diagnostic(
+        Code.UNDEFINED, W, msg, idx, _first_use(p.analyses[idx], name), {"name": name}
+    )
 
 
 def _plain(p: Pipeline) -> Iterator[Diagnostic]:
     for idx, name, definer in p.out_of_order:
         yield Diagnostic(
-            "LNK011",
+            Code.OUT_OF_ORDER,
             W,
             f"{name!r} is read before the cell that defines it ({p.cell(definer).position})",
             idx,

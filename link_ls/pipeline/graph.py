@@ -222,12 +222,6 @@ class Pipeline:
             out.append(Edge(self.node_id(s), self.node_id(t), "inferred", tuple(sorted(names))))
         return out
 
-    def index_of(self, node: NodeId) -> int | None:
-        for idx in self.nodes:
-            if self.node_id(idx) == node:
-                return idx
-        return None
-
 
 def _analyses(
     nb: Notebook, cache: AnalysisCache, indexes: Iterable[int]

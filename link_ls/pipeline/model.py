@@ -9,6 +9,7 @@ from typing import Any
 
 from link_ls.analysis.model import Span
 from link_ls.notebook.model import NodeId
+from link_ls.pipeline.codes import Code
 
 
 class Severity(str, Enum):
@@ -32,7 +33,7 @@ class Edge:
 class Diagnostic:
     """One finding on one cell. ``data`` carries what a quick fix needs (ids, names)."""
 
-    code: str
+    code: Code
     severity: Severity
     message: str
     cell_index: int
@@ -41,7 +42,7 @@ class Diagnostic:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "code": self.code,
+            "code": str(self.code),
             "severity": self.severity.value,
             "message": self.message,
             "cell": self.cell_index + 1,

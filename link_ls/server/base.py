@@ -23,22 +23,29 @@ from pygls.protocol import LanguageServerProtocol
 
 from link_ls import __version__
 from link_ls.errors import LinkError
+from link_ls.server.capabilities import ClientFeatures
+from link_ls.server.diagnostics import Publisher
 from link_ls.server.documents import DocumentStore
-from link_ls.server.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from link_ls.cache.index import CacheIndexes
     from link_ls.kernel import KernelPool
 
 log = logging.getLogger("link_ls.server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: notification method used to swallow a request we already answered with an error
-_DROPPED = "$/link-ls/dropped"
+#: the request a malformed request becomes: its handler answers "invalid params"
+MALFORMED = "$/link-ls/malformed"
 
 
 class LinkProtocol(LanguageServerProtocol):
-    """pygls' protocol, answering malformed requests instead of dropping them."""
+    """pygls' protocol, answering malformed requests and remembering cancelled ones."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: ids of requests the client cancelled (``$/cancelRequest``) while they ran
+        self.cancelled_ids: set[Any] = set()
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
@@ -47,18 +54,24 @@ class LinkProtocol(LanguageServerProtocol):
             if isinstance(data, dict) and "id" in data and "method" in data:
                 method = str(data.get("method"))
                 log.warning("malformed %s request %r: %s", method, data.get("id"), e.__cause__)
-                self._send_response(
-                    data["id"],
-                    error=types.ResponseError(
-                        code=JsonRpcInvalidParams.CODE,
-                        message=f"invalid params for {method}: {_reason(e)}",
-                    ),
-                )
-                # handled: hand pygls a notification nobody listens to
+                # same id, a method whose handler answers with the error (see ``LinkServer``)
+                why = f"invalid params for {method}: {_reason(e)}"
                 return super().structure_message(
-                    {"jsonrpc": "2.0", "method": _DROPPED, "params": None}
+                    {
+                        "jsonrpc": "2.0",
+                        "id": data["id"],
+                        "method": MALFORMED,
+                        "params": {"why": why},
+                    }
                 )
             raise
+
+    def handle_message(self, message: Any) -> None:
+        if getattr(message, "method", None) == types.CANCEL_REQUEST:
+            request = getattr(message, "params", None)
+            if request is not None:
+                self.cancelled_ids.add(request.id)
+        super().handle_message(message)
 
 
 def _reason(e: BaseException) -> str:
@@ -71,8 +84,6 @@ class LinkServer(LanguageServer):
     """link-ls: documents of every kind, mapped onto the core's Notebook model."""
 
     def __init__(self) -> None:
-        from link_ls.server.features.diagnostics import Publisher
-
         super().__init__(
             "link-ls",
             __version__,
@@ -95,6 +106,41 @@ class LinkServer(LanguageServer):
         #: bumped when a run or a cache command changes what the cache holds (lens text)
         self.cache_generation = 0
         self._kernels: KernelPool | None = None
+        self._cache_indexes: CacheIndexes | None = None
+        self._client: tuple[object, ClientFeatures] | None = None
+
+        @self.feature(MALFORMED)
+        def malformed(ls: LinkServer, params: Any) -> None:
+            why = params.get("why") if isinstance(params, dict) else getattr(params, "why", None)
+            raise JsonRpcInvalidParams(message=str(why))
+
+    @property
+    def client(self) -> ClientFeatures:
+        """What the client said it can do at ``initialize`` (read once per capabilities)."""
+        caps = self.client_capabilities
+        if self._client is None or self._client[0] is not caps:
+            self._client = (caps, ClientFeatures.of(caps))
+        return self._client[1]
+
+    def was_cancelled(self, msg_id: Any) -> bool:
+        """Whether the client cancelled request ``msg_id`` (``$/cancelRequest``)."""
+        proto = self.protocol
+        return isinstance(proto, LinkProtocol) and msg_id in proto.cancelled_ids
+
+    def forget_request(self, msg_id: Any) -> None:
+        """The request is answered: its cancellation need not be remembered."""
+        proto = self.protocol
+        if isinstance(proto, LinkProtocol):
+            proto.cancelled_ids.discard(msg_id)
+
+    @property
+    def cache_indexes(self) -> CacheIndexes:
+        """What each cache store holds, in memory (made on first use: the lens, a hover)."""
+        if self._cache_indexes is None:
+            from link_ls.cache.index import CacheIndexes
+
+            self._cache_indexes = CacheIndexes()
+        return self._cache_indexes
 
     @property
     def kernels(self) -> KernelPool:
@@ -118,14 +164,13 @@ class LinkServer(LanguageServer):
     def cache_changed(self) -> None:
         """The cache of some notebook changed: lens texts ("k cached") are stale."""
         self.cache_generation += 1
-        if self.supports("workspace.code_lens.refresh_support"):
+        if self._cache_indexes is not None:
+            self._cache_indexes.refresh()
+        if self.client.code_lens_refresh:
             try:
                 self.workspace_code_lens_refresh(None)
             except Exception as e:  # a client that fails the refresh still works
                 log.info("codeLens/refresh failed: %s", e)
-
-    def snapshot(self, uri: str) -> tuple[Snapshot, int | None] | None:
-        return self.store.get(uri)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # request errors are already in the response; others go to the log and the user
@@ -133,15 +178,6 @@ class LinkServer(LanguageServer):
         level = logging.INFO if name == "FeatureRequestError" else logging.ERROR
         log.log(level, "link-ls: %s: %s", name, error)
         super().report_server_error(error, source)
-
-    def supports(self, path: str) -> bool:
-        """Whether a (dotted) client capability is present and truthy."""
-        node: Any = self.client_capabilities
-        for part in path.split("."):
-            node = getattr(node, part, None)
-            if node is None:
-                return False
-        return bool(node)
 
     def tell(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))

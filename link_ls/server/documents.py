@@ -14,16 +14,20 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
 from link_ls.errors import LinkError
 from link_ls.notebook import Notebook, load, loads
-from link_ls.server.conflicts import text_conflict_line
 from link_ls.server.mapping import Mapper, Seg
 from link_ls.server.snapshot import CellMeta, DocKind, Snapshot
-from link_ls.server.textforms import locate_json, locate_text, split_virtual
+from link_ls.server.textforms import (
+    locate_json,
+    locate_text,
+    split_virtual,
+    text_conflict_line,
+)
+from link_ls.uris import uri_to_path
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +36,8 @@ _JUPYTEXT_MARK = re.compile(r"^\s*#\s?%%|^# \+\s*$|^#\s+jupytext:", re.MULTILINE
 _VIRTUAL_DIR = "/.virtual_documents/"
 
 
-def uri_path(uri: str) -> str:
-    """The filesystem-like path of a uri (``file:`` or not), percent-decoded."""
-    return unquote(urlparse(uri).path)
-
-
 def classify(uri: str, text: str) -> DocKind:
-    path = uri_path(uri)
+    path = str(uri_to_path(uri))
     if _VIRTUAL_DIR in path:
         return DocKind.VIRTUAL
     suffix = Path(path).suffix.lower()
@@ -54,6 +53,20 @@ def classify(uri: str, text: str) -> DocKind:
 
 def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _notebook_node(
+    nb_doc: types.NotebookDocument, raw_cells: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The nbformat notebook of a notebook document (VS Code nests the metadata, or not)."""
+    nb_md = _as_dict(nb_doc.metadata)
+    inner = nb_md.get("metadata")
+    return {
+        "cells": raw_cells,
+        "metadata": inner if isinstance(inner, dict) else dict(nb_md),
+        "nbformat": 4,
+        "nbformat_minor": int(nb_md.get("nbformat_minor", 5) or 5),
+    }
 
 
 def _cell_md(meta: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
@@ -114,26 +127,7 @@ class DocumentStore:
         for cell in nb_doc.cells:
             uri = cell.document
             seen.add(uri)
-            text = texts.get(uri, "")
-            prev = self._raw.get(uri)
-            if prev is not None and prev[0] == text and prev[1] is cell.metadata:
-                raw, meta = prev[2], prev[3]
-            else:
-                whole = _as_dict(cell.metadata)
-                md, nested = _cell_md(whole)
-                raw = {
-                    "cell_type": "code" if cell.kind == types.NotebookCellKind.Code else "markdown",
-                    "source": text,
-                    "metadata": md,
-                }
-                cid = whole.get("id")
-                if isinstance(cid, str):
-                    raw["id"] = cid
-                if raw["cell_type"] == "code":
-                    raw["outputs"] = []
-                    raw["execution_count"] = None
-                meta = CellMeta(uri, whole, nested)
-                self._raw[uri] = (text, cell.metadata, raw, meta)
+            raw, meta = self._cell(cell, texts.get(uri, ""))
             metas.append(meta)
             raw_cells.append(raw)
             self._cell_owner[uri] = nb_doc.uri
@@ -142,15 +136,8 @@ class DocumentStore:
                 if c.uri not in seen:
                     self._cell_owner.pop(c.uri, None)
                     self._raw.pop(c.uri, None)
-        nb_md = _as_dict(nb_doc.metadata)
-        inner = nb_md.get("metadata")
-        node = {
-            "cells": raw_cells,
-            "metadata": inner if isinstance(inner, dict) else dict(nb_md),
-            "nbformat": 4,
-            "nbformat_minor": int(nb_md.get("nbformat_minor", 5) or 5),
-        }
-        path = uri_path(nb_doc.uri)
+        node = _notebook_node(nb_doc, raw_cells)
+        path = str(uri_to_path(nb_doc.uri))
         nb = Notebook(node, path=Path(path))
         if old is not None and old.notebook is not None:
             nb.reuse_views_from(old.notebook)
@@ -172,6 +159,29 @@ class DocumentStore:
         self._snaps[nb_doc.uri] = snap
         return snap
 
+    def _cell(self, cell: types.NotebookCell, text: str) -> tuple[dict[str, Any], CellMeta]:
+        """The nbformat cell of a notebook-document cell (the last one, when it is unchanged)."""
+        uri = cell.document
+        prev = self._raw.get(uri)
+        if prev is not None and prev[0] == text and prev[1] is cell.metadata:
+            return prev[2], prev[3]
+        whole = _as_dict(cell.metadata)
+        md, nested = _cell_md(whole)
+        raw: dict[str, Any] = {
+            "cell_type": "code" if cell.kind == types.NotebookCellKind.Code else "markdown",
+            "source": text,
+            "metadata": md,
+        }
+        cid = whole.get("id")
+        if isinstance(cid, str):
+            raw["id"] = cid
+        if raw["cell_type"] == "code":
+            raw["outputs"] = []
+            raw["execution_count"] = None
+        meta = CellMeta(uri, whole, nested)
+        self._raw[uri] = (text, cell.metadata, raw, meta)
+        return raw, meta
+
     def close_notebook(self, uri: str) -> Snapshot | None:
         snap = self._snaps.pop(uri, None)
         if snap is not None:
@@ -188,7 +198,7 @@ class DocumentStore:
 
     def _text_snapshot(self, uri: str, text: str, version: int) -> Snapshot:
         kind = classify(uri, text)
-        path = uri_path(uri)
+        path = str(uri_to_path(uri))
         if kind is DocKind.OTHER:
             snap = Snapshot(uri, kind, version, text=text, path=path)
         else:

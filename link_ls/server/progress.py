@@ -37,12 +37,11 @@ class Work:
         self.title = title
         self.token: str | None = None
         self._cancel: Future[Any] | None = None
-        # pygls keeps the request's future by id; a $/cancelRequest cancels it
-        msg_id = ls.protocol.msg_id
-        self._request = ls.protocol._request_futures.get(msg_id) if msg_id is not None else None
+        #: the request this work answers (None outside a request)
+        self._msg_id = ls.protocol.msg_id
 
     async def __aenter__(self) -> Work:
-        if self.ls.supports("window.work_done_progress"):
+        if self.ls.client.work_done_progress:
             token = f"link-ls/{uuid.uuid4()}"
             try:
                 await self.ls.work_done_progress.create_async(token)
@@ -64,15 +63,12 @@ class Work:
 
     @property
     def cancelled(self) -> bool:
-        return bool(
-            (self._cancel is not None and self._cancel.cancelled())
-            or (self._request is not None and self._request.cancelled())
-        )
+        return bool(self._cancel is not None and self._cancel.cancelled()) or self.request_cancelled
 
     @property
     def request_cancelled(self) -> bool:
         """``$/cancelRequest`` arrived: pygls has already answered the request as cancelled."""
-        return self._request is not None and self._request.cancelled()
+        return self.ls.was_cancelled(self._msg_id)
 
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
@@ -89,6 +85,7 @@ class Work:
             msg = "cancelled" if self.cancelled else ("failed" if exc else "done")
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=msg))
             self.ls.work_done_progress.tokens.pop(self.token, None)
+        self.ls.forget_request(self._msg_id)
 
     async def build(self, nb: Notebook) -> Pipeline:
         """``pipeline.build`` with progress: the cache is warmed chunk by chunk first."""

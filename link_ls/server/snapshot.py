@@ -16,8 +16,9 @@ from typing import Any
 
 from link_ls.analysis import CellAnalysis, Occurrence
 from link_ls.notebook import Notebook
-from link_ls.pipeline import Diagnostic, Pipeline, build, check
+from link_ls.pipeline import Diagnostic, Pipeline, build
 from link_ls.server.mapping import CellPos, Mapper, byte_of_char
+from link_ls.usecases import diagnose
 
 
 class DocKind(str, Enum):
@@ -73,20 +74,10 @@ class Snapshot:
 
     @cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """The pipeline checks, plus LNK007 for merge conflicts (unless the core gave them)."""
+        """``link_ls.usecases.diagnose`` of this version, computed once."""
         if self.notebook is None:
             return ()
-        from link_ls.server.conflicts import conflict_diagnostics
-
-        found = check(self.pipeline)
-        if not any(d.code == "LNK007" for d in found):
-            conflicts = conflict_diagnostics(self.notebook)
-            if conflicts:
-                # markers are the reason such a cell does not parse: say that, not LNK009
-                marked = {d.cell_index for d in conflicts if d.data.get("kind") == "source"}
-                found = [d for d in found if not (d.code == "LNK009" and d.cell_index in marked)]
-                found.extend(conflicts)
-        return tuple(found)
+        return tuple(diagnose(self.notebook, self.pipeline))
 
     def error_position(self) -> tuple[int, int]:
         """0-based line/column of a JSON error message, else the start."""

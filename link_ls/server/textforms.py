@@ -21,6 +21,16 @@ _SOURCE_KEY = re.compile(r'"source"\s*:\s*')
 _DECODER = json.JSONDecoder()
 #: jupyterlab-lsp puts ``blankLinesBetweenCells = 2`` blank lines after each cell
 VIRTUAL_SEPARATOR = "\n\n\n"
+#: a line git writes at the start of a conflict (text merges of a whole file)
+_GIT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
+
+
+def text_conflict_line(text: str) -> int | None:
+    """0-based line of the first git conflict marker in a document's text, if any."""
+    m = _GIT_MARKER.search(text)
+    if m is None or ">" * 7 not in text:
+        return None
+    return text.count("\n", 0, m.start())
 
 
 def _line_starts(text: str) -> list[int]:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import LinkLs
 from tests.nbmake import cid, code, component, notebook_json
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"
-
-
-def link_ls(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=120,
-    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -31,13 +20,13 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def test_check_clean_examples_exit_zero() -> None:
+def test_check_clean_examples_exit_zero(link_ls: LinkLs) -> None:
     r = link_ls("check", str(EXAMPLES / "pipeline.ipynb"))
     assert r.returncode == 0, r.stderr
     assert "ok" in r.stdout
 
 
-def test_check_reports_errors_with_cell_and_position(tmp_path: Path) -> None:
+def test_check_reports_errors_with_cell_and_position(link_ls: LinkLs, tmp_path: Path) -> None:
     nb = write(
         tmp_path,
         "cyc.ipynb",
@@ -48,7 +37,7 @@ def test_check_reports_errors_with_cell_and_position(tmp_path: Path) -> None:
     assert f"{nb}:#1" in r.stdout and "LNK001" in r.stdout and "cycle" in r.stdout
 
 
-def test_check_json(tmp_path: Path) -> None:
+def test_check_json(link_ls: LinkLs, tmp_path: Path) -> None:
     nb = write(
         tmp_path,
         "edge.ipynb",
@@ -63,7 +52,7 @@ def test_check_json(tmp_path: Path) -> None:
     assert d["data"]["parent"] == cid("load")
 
 
-def test_check_warnings_only_filter(tmp_path: Path) -> None:
+def test_check_warnings_only_filter(link_ls: LinkLs, tmp_path: Path) -> None:
     nb = write(
         tmp_path,
         "w.ipynb",
@@ -84,7 +73,9 @@ def test_check_warnings_only_filter(tmp_path: Path) -> None:
         ("", "empty file"),
     ],
 )
-def test_unreadable_input_exit_two_one_line(tmp_path: Path, content: str, fragment: str) -> None:
+def test_unreadable_input_exit_two_one_line(
+    link_ls: LinkLs, tmp_path: Path, content: str, fragment: str
+) -> None:
     nb = write(tmp_path, "bad.ipynb", content)
     r = link_ls("check", str(nb))
     assert r.returncode == 2
@@ -93,7 +84,7 @@ def test_unreadable_input_exit_two_one_line(tmp_path: Path, content: str, fragme
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_missing_file_and_good_file_together(tmp_path: Path) -> None:
+def test_missing_file_and_good_file_together(link_ls: LinkLs, tmp_path: Path) -> None:
     good = write(tmp_path, "g.ipynb", notebook_json([code("x = 1")]))
     r = link_ls("check", str(good), str(tmp_path / "missing.ipynb"))
     assert r.returncode == 2
@@ -101,21 +92,21 @@ def test_missing_file_and_good_file_together(tmp_path: Path) -> None:
     assert "missing.ipynb: no such file" in r.stderr
 
 
-def test_syntax_error_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+def test_syntax_error_is_a_diagnostic_not_a_crash(link_ls: LinkLs, tmp_path: Path) -> None:
     nb = write(tmp_path, "s.ipynb", notebook_json([code("def f(:\n  pass")]))
     r = link_ls("check", str(nb))
     assert r.returncode == 1
     assert "LNK009" in r.stdout and "Traceback" not in r.stderr
 
 
-def test_empty_notebook(tmp_path: Path) -> None:
+def test_empty_notebook(link_ls: LinkLs, tmp_path: Path) -> None:
     nb = write(tmp_path, "empty.ipynb", notebook_json([]))
     assert link_ls("check", str(nb)).returncode == 0
     g = json.loads(link_ls("graph", str(nb), "--format", "json").stdout)
     assert g["nodes"] == [] and g["edges"] == []
 
 
-def test_huge_output_is_checked(tmp_path: Path) -> None:
+def test_huge_output_is_checked(link_ls: LinkLs, tmp_path: Path) -> None:
     data = json.loads(notebook_json([code("x = 1"), code("print(x)")]))
     data["cells"][0]["outputs"] = [
         {"output_type": "stream", "name": "stdout", "text": "y" * (50 * 1024 * 1024)}
@@ -126,7 +117,7 @@ def test_huge_output_is_checked(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
 
 
-def test_graph_json_shape_for_link_pipeline() -> None:
+def test_graph_json_shape_for_link_pipeline(link_ls: LinkLs) -> None:
     r = link_ls("graph", str(EXAMPLES / "pipeline.ipynb"), "--format", "json")
     assert r.returncode == 0, r.stderr
     g = json.loads(r.stdout)
@@ -139,7 +130,7 @@ def test_graph_json_shape_for_link_pipeline() -> None:
     assert all(e["kind"] == "explicit" for e in g["edges"])
 
 
-def test_graph_plain_notebook_inferred_edges_by_cell_id() -> None:
+def test_graph_plain_notebook_inferred_edges_by_cell_id(link_ls: LinkLs) -> None:
     g = json.loads(link_ls("graph", str(EXAMPLES / "plain.ipynb"), "--format", "json").stdout)
     assert all(e["kind"] == "inferred" for e in g["edges"])
     assert any("scores" in e["names"] for e in g["edges"])
@@ -148,7 +139,7 @@ def test_graph_plain_notebook_inferred_edges_by_cell_id() -> None:
 
 
 @pytest.mark.parametrize(("fmt", "marker"), [("mermaid", "flowchart TD"), ("dot", "digraph")])
-def test_graph_text_formats(fmt: str, marker: str, tmp_path: Path) -> None:
+def test_graph_text_formats(link_ls: LinkLs, fmt: str, marker: str, tmp_path: Path) -> None:
     out = tmp_path / f"g.{fmt}"
     r = link_ls("graph", str(EXAMPLES / "pipeline.ipynb"), "--format", fmt, "-o", str(out))
     assert r.returncode == 0
@@ -156,24 +147,24 @@ def test_graph_text_formats(fmt: str, marker: str, tmp_path: Path) -> None:
     assert marker in text and "load_data" in text
 
 
-def test_jupytext_percent_file(tmp_path: Path) -> None:
+def test_jupytext_percent_file(link_ls: LinkLs, tmp_path: Path) -> None:
     py = write(tmp_path, "flow.py", "# %%\nitems = [1, 2]\n\n# %%\nprint(items, missing)\n")
     r = link_ls("check", str(py))
     assert "LNK004" in r.stdout and "'missing'" in r.stdout
 
 
-def test_version_and_help() -> None:
+def test_version_and_help(link_ls: LinkLs) -> None:
     assert link_ls("--version").stdout.startswith("link-ls ")
     r = link_ls("--help")
     assert "check" in r.stdout and "graph" in r.stdout
 
 
-def test_unknown_option_is_usage_error() -> None:
+def test_unknown_option_is_usage_error(link_ls: LinkLs) -> None:
     r = link_ls("check", "--bogus", "x.ipynb")
     assert r.returncode == 2
 
 
-def test_check_reports_merge_conflicts_as_lnk007(tmp_path: Path) -> None:
+def test_check_reports_merge_conflicts_as_lnk007(link_ls: LinkLs, tmp_path: Path) -> None:
     fx = ROOT / "tests" / "fixtures" / "merge" / "edit-same-lines"
     merged = tmp_path / "merged.ipynb"
     r = link_ls(

@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.conftest import LinkLs
 from tests.nbmake import code, component, notebook_json
-
-ROOT = Path(__file__).parents[2]
-
-
-def link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 def _pair(tmp_path: Path) -> tuple[Path, Path]:
@@ -36,7 +21,7 @@ def _pair(tmp_path: Path) -> tuple[Path, Path]:
     return old, new
 
 
-def test_text_diff_names_the_component_and_exit_code(tmp_path: Path) -> None:
+def test_text_diff_names_the_component_and_exit_code(link_ls: LinkLs, tmp_path: Path) -> None:
     old, new = _pair(tmp_path)
     r = link_ls("diff", str(old), str(new), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -47,7 +32,7 @@ def test_text_diff_names_the_component_and_exit_code(tmp_path: Path) -> None:
     assert link_ls("diff", str(old), str(old), "--exit-code", cwd=tmp_path).returncode == 0
 
 
-def test_json_and_html_output_files(tmp_path: Path) -> None:
+def test_json_and_html_output_files(link_ls: LinkLs, tmp_path: Path) -> None:
     old, new = _pair(tmp_path)
     r = link_ls("diff", str(old), str(new), "--format", "json", cwd=tmp_path)
     data = json.loads(r.stdout)
@@ -59,7 +44,7 @@ def test_json_and_html_output_files(tmp_path: Path) -> None:
     assert "<svg" in out.read_text()
 
 
-def test_ignore_outputs(tmp_path: Path) -> None:
+def test_ignore_outputs(link_ls: LinkLs, tmp_path: Path) -> None:
     a = json.loads(notebook_json([code("print(1)\n")]))
     b = json.loads(notebook_json([code("print(1)\n")]))
     b["cells"][0]["id"] = a["cells"][0]["id"]
@@ -72,7 +57,7 @@ def test_ignore_outputs(tmp_path: Path) -> None:
     assert r.returncode == 0
 
 
-def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+def test_bad_input_is_one_line_and_writes_nothing(link_ls: LinkLs, tmp_path: Path) -> None:
     old, _ = _pair(tmp_path)
     bad = tmp_path / "bad.ipynb"
     bad.write_text('{"cells": [')
@@ -88,7 +73,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     assert r.returncode == 2 and "exactly one notebook" in r.stderr
 
 
-def test_textconv_prints_cell_level_text_and_passes_through_non_notebooks(tmp_path: Path) -> None:
+def test_textconv_prints_cell_level_text_and_passes_through_non_notebooks(
+    link_ls: LinkLs, tmp_path: Path
+) -> None:
     old, _ = _pair(tmp_path)
     r = link_ls("textconv", str(old), cwd=tmp_path)
     assert r.returncode == 0

@@ -37,6 +37,7 @@ def component(
         "diskcache": False,
         "comments": [],
         "headerColor": "none",
+        "copiedOriginId": None,
     }
     out: dict[str, Any] = json.loads(json.dumps(cell))
     return out

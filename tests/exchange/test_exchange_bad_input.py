@@ -22,11 +22,16 @@ CASES = {
     "cycle.json": "cycle in the pipeline: prep -> fit -> prep",
     "dangling-parent.json": "parent 'nowhere', which names nothing",
     "duplicate-ids.json": "duplicate component id 'a'",
-    "link-cycle.json": "cycle in the pipeline",
+    "link-cycle.json": "cycle in the pipeline: prep -> fit -> prep",
     "link-duplicate-ids.json": "duplicate component id 'a'",
-    "link-ambiguous-parent.json": "parent 'prep' is ambiguous",
-    "link-entry-not-object.json": "entry #1 is not an object",
-    "link-bad-parameters.json": "is not `name = value`",
+    "link-duplicate-names.json": "two components are named 'prep'",
+    "link-missing-key.json": "component #2 ('fit') has no 'headercolor' key",
+    "link-missing-parameters.json": "Link pipeline file has no 'parameters' key",
+    "link-unknown-parent.json": "parent id 'nowhere', which is not in the file",
+    "link-dropped-parent.json": "has parent 'prep', which Link drops (cell_code is a list",
+    "link-parameter-type.json": "type 'complex' is not one of Link's",
+    "link-parameter-value.json": "value 'four' is not a Python literal",
+    "legacy-list.json": "a bare list is the format an earlier link-ls wrongly called Link's",
 }
 
 

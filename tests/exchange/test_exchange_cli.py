@@ -59,11 +59,14 @@ def test_export_chosen_cell_with_ancestors_in_link_format(tmp_path: Path) -> Non
         "-o", str(out),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(out.read_text())
-    assert [e["component_name"] for e in data] == [
-        *("PipelineParameters", "load_data", "clean", "split"),
+    text = out.read_text()
+    data = json.loads(text)
+    assert text == json.dumps(data)  # as Link writes it: json.dumps defaults, no newline
+    assert [e["component_name"] for e in data["components"]] == [
+        *("load_data", "clean", "split"),
         *("features", "train", "baseline", "evaluate"),
     ]
+    assert [p["name"] for p in data["parameters"]] == ["n_samples", "noise", "seed"]
     only = run_cli("export", str(EXAMPLE), "--cell", "evaluate", "#2")
     assert only.returncode == 0, only.stderr
     picked = json.loads(only.stdout)
@@ -94,7 +97,19 @@ def test_import_json_report(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["created"] is True and report["insertAt"] == 0
-    assert [c["name"] for c in report["components"]][:2] == ["Load iris data", "Create dataframe"]
+    assert [c["name"] for c in report["components"]][:2] == ["Load iris data", "Define model"]
+    assert report["dropped"] == []
+
+
+def test_import_says_which_components_link_would_drop(tmp_path: Path) -> None:
+    proc = run_cli("import", str(FIXTURES / "link-drops.json"), "--into", str(tmp_path / "n.ipynb"))
+    assert proc.returncode == 0, proc.stderr
+    assert "imported 2 components" in proc.stdout
+    assert (
+        "link-ls: warning: component #3 'code as lines' of the file not imported: "
+        "cell_code is a list of lines, not one string (Link drops it too)"
+    ) in proc.stderr
+    assert proc.stderr.count("not imported") == 3
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,7 @@ def test_link_existing_refuses_an_ambiguous_name() -> None:
         plan_import(nb, data, ImportOptions(link_existing=True))
 
 
-def test_old_minor_notebook_gets_no_cell_ids() -> None:
+def test_old_minor_notebook_gets_cell_ids_because_link_needs_them() -> None:
     text = json.dumps(
         {
             "cells": [{"cell_type": "markdown", "metadata": {}, "source": "hi"}],
@@ -166,8 +166,9 @@ def test_old_minor_notebook_gets_no_cell_ids() -> None:
     )
     nb = loads(text, name="old.ipynb")
     apply_import(nb, plan_import(nb, load_pipeline(FIXTURES / "children-first.json")))
-    assert all("id" not in c for c in nb.raw_cells)
-    assert '"nbformat_minor": 4' in dumps(nb)
+    written = json.loads(dumps(nb))
+    assert written["nbformat_minor"] == 5  # Link 2.7 refuses a notebook without cell ids
+    assert all(isinstance(c["id"], str) for c in written["cells"])
 
 
 def test_result_json_is_an_editor_edit() -> None:

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import git
 import pytest
 
+from tests.conftest import LinkLs
 from tests.history.gitrepo_util import commit_file, isolate_git, make_repo
 from tests.nbmake import component, notebook_json
 
-ROOT = Path(__file__).parents[2]
 ATTR_LINE = "*.ipynb merge=link-ls diff=link-ls"
-
-
-def link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 @pytest.fixture
@@ -49,7 +37,9 @@ def _nb(train_src: str, parents: list[str]) -> str:
     )
 
 
-def test_install_writes_attributes_and_config_with_absolute_commands(repo: git.Repo) -> None:
+def test_install_writes_attributes_and_config_with_absolute_commands(
+    link_ls: LinkLs, repo: git.Repo
+) -> None:
     root = _root(repo)
     r = link_ls("git", "install", cwd=root)
     assert r.returncode == 0, r.stderr
@@ -70,7 +60,7 @@ def test_install_writes_attributes_and_config_with_absolute_commands(repo: git.R
     assert (root / ".gitattributes").read_text().count(ATTR_LINE) == 1
 
 
-def test_git_diff_and_log_p_show_cells(repo: git.Repo) -> None:
+def test_git_diff_and_log_p_show_cells(link_ls: LinkLs, repo: git.Repo) -> None:
     root = _root(repo)
     assert link_ls("git", "install", cwd=root).returncode == 0
     commit_file(repo, "pipe.ipynb", _nb("model = sum(good)\n", ["clean"]), "first")
@@ -86,7 +76,9 @@ def test_git_diff_and_log_p_show_cells(repo: git.Repo) -> None:
     assert "+model = sum(good) + len(rows)" in log
 
 
-def test_refuses_nbdime_in_gitattributes_and_force_takes_over(repo: git.Repo) -> None:
+def test_refuses_nbdime_in_gitattributes_and_force_takes_over(
+    link_ls: LinkLs, repo: git.Repo
+) -> None:
     root = _root(repo)
     (root / ".gitattributes").write_text("*.ipynb diff=jupyternotebook merge=jupyternotebook\n")
     repo.git.config("--local", "diff.jupyternotebook.command", "git-nbdiffdriver diff")
@@ -107,7 +99,9 @@ def test_refuses_nbdime_in_gitattributes_and_force_takes_over(repo: git.Repo) ->
     assert repo.git.check_attr("diff", "--", "x.ipynb") == "x.ipynb: diff: jupyternotebook"
 
 
-def test_nbdime_in_info_attributes_is_detected_and_forced_there_too(repo: git.Repo) -> None:
+def test_nbdime_in_info_attributes_is_detected_and_forced_there_too(
+    link_ls: LinkLs, repo: git.Repo
+) -> None:
     root = _root(repo)
     info = Path(repo.git_dir) / "info" / "attributes"
     info.parent.mkdir(exist_ok=True)
@@ -121,7 +115,7 @@ def test_nbdime_in_info_attributes_is_detected_and_forced_there_too(repo: git.Re
     assert info.read_text() == "*.ipynb diff=jupyternotebook\n"
 
 
-def test_uninstall_removes_only_what_install_wrote(repo: git.Repo) -> None:
+def test_uninstall_removes_only_what_install_wrote(link_ls: LinkLs, repo: git.Repo) -> None:
     root = _root(repo)
     (root / ".gitattributes").write_text("*.png binary\n*.ipynb linguist-generated\n")
     repo.git.config("--local", "diff.other.textconv", "cat")
@@ -140,7 +134,9 @@ def test_uninstall_removes_only_what_install_wrote(repo: git.Repo) -> None:
     assert not (root / ".gitattributes").exists()
 
 
-def test_global_install_and_refusal_of_global_nbdime(repo: git.Repo, tmp_path: Path) -> None:
+def test_global_install_and_refusal_of_global_nbdime(
+    link_ls: LinkLs, repo: git.Repo, tmp_path: Path
+) -> None:
     home = Path(os.environ["HOME"])
     r = link_ls("git", "install", "--global", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -158,7 +154,7 @@ def test_global_install_and_refusal_of_global_nbdime(repo: git.Repo, tmp_path: P
 
 
 def test_install_outside_a_repository_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    link_ls: LinkLs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     isolate_git(monkeypatch, tmp_path)
     r = link_ls("git", "install", cwd=tmp_path)

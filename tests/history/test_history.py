@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import git
 import pytest
 
 from link_ls.diff.api import diff_json, diff_revisions
-from link_ls.history import notebook_history
+from link_ls.history import HistoryError, notebook_history
 from link_ls.history.api import history_json
-from link_ls.history.errors import HistoryError
+from tests.conftest import LinkLs
 from tests.history.gitrepo_util import commit_file, isolate_git, make_repo
 from tests.nbmake import cid, component, notebook_json
-
-ROOT = Path(__file__).parents[2]
-
-
-def link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 def _v1() -> str:
@@ -138,7 +123,7 @@ def test_diff_revision_against_working_tree_and_editor_text(repo: git.Repo) -> N
     assert j["html"].startswith("<!DOCTYPE html>")
 
 
-def test_cli_log_and_diff_rev(repo: git.Repo) -> None:
+def test_cli_log_and_diff_rev(link_ls: LinkLs, repo: git.Repo) -> None:
     root = _root(repo)
     r = link_ls("log", "nb/model.ipynb", "-n", "1", cwd=root)
     assert r.returncode == 0, r.stderr
@@ -154,7 +139,9 @@ def test_cli_log_and_diff_rev(repo: git.Repo) -> None:
     assert r.returncode == 0 and "no changes" in r.stdout
 
 
-def test_bad_revisions_and_paths_are_one_line_errors(repo: git.Repo, tmp_path: Path) -> None:
+def test_bad_revisions_and_paths_are_one_line_errors(
+    link_ls: LinkLs, repo: git.Repo, tmp_path: Path
+) -> None:
     root = _root(repo)
     r = link_ls("diff", "nb/model.ipynb", "--rev", "no-such-branch", cwd=root)
     assert r.returncode == 2

@@ -119,10 +119,12 @@ async def test_export_then_import_into_a_closed_file_and_open_documents(
     assert [c["name"] for c in pipe["components"]] == ["load", "clean", "report"]
     assert json.loads((tmp_path / "p.json").read_text()) == pipe
     link = await command(
-        client, "link.export", {"uri": source.as_uri(), "cells": ["clean"], "format": "link"}
+        client,
+        "link.export",
+        {"uri": source.as_uri(), "cells": ["clean"], "withAncestors": True, "format": "link"},
     )
-    names = [e.get("component_name") for e in link["pipeline"]]
-    assert names == ["PipelineParameters", "clean"]  # Link's list, parameters first
+    names = [e["component_name"] for e in link["pipeline"]["components"]]
+    assert names == ["load", "clean"]  # Link's file: {"components": […], "parameters": […]}
 
     # a notebook that is not open: written (here: created)
     target = tmp_path / "new.ipynb"

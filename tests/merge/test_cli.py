@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.conftest import LinkLs
+
 ROOT = Path(__file__).parents[2]
 FIX = ROOT / "tests" / "fixtures" / "merge"
-
-
-def link_ls(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=180,
-    )
 
 
 def triplet(case: str) -> list[str]:
@@ -35,7 +25,7 @@ def sources(path: Path) -> dict[str, str]:
     return {c.metadata.get("canvas", {}).get("name", "title"): c.source for c in nb.cells}
 
 
-def test_merge_clean_writes_the_notebook_and_exits_zero(tmp_path: Path) -> None:
+def test_merge_clean_writes_the_notebook_and_exits_zero(link_ls: LinkLs, tmp_path: Path) -> None:
     out = tmp_path / "merged.ipynb"
     r = link_ls("merge", *triplet("edit-different-cells"), "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -44,13 +34,13 @@ def test_merge_clean_writes_the_notebook_and_exits_zero(tmp_path: Path) -> None:
     assert "rows[:200]" in src["load"] and src["eval"] == 'print("score:", score)'
 
 
-def test_merge_prints_to_stdout_without_o() -> None:
+def test_merge_prints_to_stdout_without_o(link_ls: LinkLs) -> None:
     r = link_ls("merge", *triplet("edit-different-cells"))
     assert r.returncode == 0
     assert json.loads(r.stdout)["nbformat"] == 4
 
 
-def test_merge_conflict_exits_one_and_lists_the_conflicts(tmp_path: Path) -> None:
+def test_merge_conflict_exits_one_and_lists_the_conflicts(link_ls: LinkLs, tmp_path: Path) -> None:
     out = tmp_path / "merged.ipynb"
     r = link_ls("merge", *triplet("edit-same-lines"), "-o", str(out))
     assert r.returncode == 1
@@ -58,7 +48,7 @@ def test_merge_conflict_exits_one_and_lists_the_conflicts(tmp_path: Path) -> Non
     assert "<<<<<<< ours\nscore = model / 3\n||||||| base" in sources(out)["train"]
 
 
-def test_merge_report_json(tmp_path: Path) -> None:
+def test_merge_report_json(link_ls: LinkLs, tmp_path: Path) -> None:
     r = link_ls(
         "merge", *triplet("edges-cycle"), "-o", str(tmp_path / "m.ipynb"), "--report", "json"
     )
@@ -70,7 +60,9 @@ def test_merge_report_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad", ["truncated.json", "not-a-notebook.txt", "nbformat3.json"])
-def test_merge_bad_input_is_one_line_exit_two_and_no_file(tmp_path: Path, bad: str) -> None:
+def test_merge_bad_input_is_one_line_exit_two_and_no_file(
+    link_ls: LinkLs, tmp_path: Path, bad: str
+) -> None:
     base, ours, _ = triplet("edit-different-cells")
     out = tmp_path / "merged.ipynb"
     r = link_ls("merge", base, ours, str(FIX / "bad" / bad), "-o", str(out))
@@ -88,7 +80,7 @@ def driver_files(tmp_path: Path, case: str, theirs: Path | None = None) -> list[
     return paths
 
 
-def test_driver_merges_into_a(tmp_path: Path) -> None:
+def test_driver_merges_into_a(link_ls: LinkLs, tmp_path: Path) -> None:
     o, a, b = driver_files(tmp_path, "edit-different-cells")
     r = link_ls("merge-driver", str(o), str(a), str(b), "nb/pipeline.ipynb")
     assert r.returncode == 0, r.stderr
@@ -97,7 +89,7 @@ def test_driver_merges_into_a(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
 
 
-def test_driver_conflict_exits_one_with_a_valid_notebook(tmp_path: Path) -> None:
+def test_driver_conflict_exits_one_with_a_valid_notebook(link_ls: LinkLs, tmp_path: Path) -> None:
     o, a, b = driver_files(tmp_path, "delete-vs-edit")
     r = link_ls("merge-driver", str(o), str(a), str(b), "pipeline.ipynb")
     assert r.returncode == 1
@@ -107,7 +99,9 @@ def test_driver_conflict_exits_one_with_a_valid_notebook(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("bad", ["truncated.json", "not-a-notebook.txt", "nbformat3.json"])
 @pytest.mark.parametrize("where", ["base", "theirs"])
-def test_driver_bad_input_keeps_our_notebook_exactly(tmp_path: Path, bad: str, where: str) -> None:
+def test_driver_bad_input_keeps_our_notebook_exactly(
+    link_ls: LinkLs, tmp_path: Path, bad: str, where: str
+) -> None:
     o, a, b = driver_files(tmp_path, "edit-different-cells")
     shutil.copyfile(FIX / "bad" / bad, o if where == "base" else b)
     before = a.read_bytes()
@@ -120,7 +114,9 @@ def test_driver_bad_input_keeps_our_notebook_exactly(tmp_path: Path, bad: str, w
     assert "git show :3:pipeline.ipynb" in r.stderr
 
 
-def test_driver_bad_ours_gets_gits_line_merge_and_keeps_its_lines(tmp_path: Path) -> None:
+def test_driver_bad_ours_gets_gits_line_merge_and_keeps_its_lines(
+    link_ls: LinkLs, tmp_path: Path
+) -> None:
     o, a, b = driver_files(tmp_path, "edit-different-cells")
     mine = "this is not json, but it is the user's file\n"
     a.write_text(mine)
@@ -131,7 +127,7 @@ def test_driver_bad_ours_gets_gits_line_merge_and_keeps_its_lines(tmp_path: Path
     assert mine in after and "<<<<<<< ours" in after and ">>>>>>> theirs" in after
 
 
-def test_driver_unmergeable_binary_ours_is_left_untouched(tmp_path: Path) -> None:
+def test_driver_unmergeable_binary_ours_is_left_untouched(link_ls: LinkLs, tmp_path: Path) -> None:
     o, a, b = driver_files(tmp_path, "edit-different-cells")
     a.write_bytes(b"\x00\x01binary\x00")
     r = link_ls("merge-driver", str(o), str(a), str(b), "pipeline.ipynb")

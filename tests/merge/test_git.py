@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 
 from link_ls.merge import find_conflicts, resolve_conflict
 from link_ls.notebook import dumps, load, save
+from tests.conftest import LinkLs
 from tests.history.gitrepo_util import commit_file, isolate_git, make_repo
 from tests.merge.cases import (
     EVAL,
@@ -42,16 +42,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def link_ls(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=180,
-    )
-
-
 def git_run(repo: git.Repo, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["git", *args], capture_output=True, text=True, cwd=repo.working_tree_dir, timeout=180
@@ -68,7 +58,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> git.Repo:
     return make_repo(tmp_path / "repo")
 
 
-def install(repo: git.Repo) -> None:
+def install(link_ls: LinkLs, repo: git.Repo) -> None:
     root = Path(str(repo.working_tree_dir))
     r = link_ls("git", "install", cwd=root)
     assert r.returncode == 0, r.stderr
@@ -95,8 +85,8 @@ def unmerged(repo: git.Repo) -> set[str]:
     return {str(p) for p in git.IndexFile(repo).unmerged_blobs()}
 
 
-def test_edits_to_different_cells_merge_cleanly(repo: git.Repo) -> None:
-    install(repo)
+def test_edits_to_different_cells_merge_cleanly(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     r = diverge(
         repo,
         edit(BASE, "load", LOAD.replace("[:100]", "[:200]")),
@@ -108,8 +98,8 @@ def test_edits_to_different_cells_merge_cleanly(repo: git.Repo) -> None:
     assert repo.head.commit.message.startswith("Merge")
 
 
-def test_same_cell_different_lines_merge_cleanly(repo: git.Repo) -> None:
-    install(repo)
+def test_same_cell_different_lines_merge_cleanly(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     r = diverge(
         repo,
         edit(BASE, "load", LOAD.replace("range(1000)", "range(2000)")),
@@ -121,8 +111,10 @@ def test_same_cell_different_lines_merge_cleanly(repo: git.Repo) -> None:
     )
 
 
-def test_same_lines_conflict_leaves_a_valid_notebook_with_markers(repo: git.Repo) -> None:
-    install(repo)
+def test_same_lines_conflict_leaves_a_valid_notebook_with_markers(
+    link_ls: LinkLs, repo: git.Repo
+) -> None:
+    install(link_ls, repo)
     r = diverge(
         repo,
         edit(BASE, "train", TRAIN.replace("/ 2", "/ 3")),
@@ -140,8 +132,8 @@ def test_same_lines_conflict_leaves_a_valid_notebook_with_markers(repo: git.Repo
     assert source(merged(repo), "train") == "model = sum(rows)\nscore = model / 5"
 
 
-def test_delete_against_edit_is_a_structured_conflict(repo: git.Repo) -> None:
-    install(repo)
+def test_delete_against_edit_is_a_structured_conflict(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     r = diverge(repo, drop(BASE, "eval"), edit(BASE, "eval", EVAL + '\nprint("done")'))
     assert r.returncode != 0
     out = merged(repo)
@@ -150,8 +142,8 @@ def test_delete_against_edit_is_a_structured_conflict(repo: git.Repo) -> None:
     assert source(out, "eval").endswith('print("done")')
 
 
-def test_edges_added_on_both_branches_are_all_kept(repo: git.Repo) -> None:
-    install(repo)
+def test_edges_added_on_both_branches_are_all_kept(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     theirs = [*copy.deepcopy(BASE), component("report", "print(rows)", ["load"])]
     r = diverge(repo, add_edge(BASE, "eval", "load"), add_edge(theirs, "report", "train"))
     assert r.returncode == 0, r.stdout + r.stderr
@@ -160,8 +152,8 @@ def test_edges_added_on_both_branches_are_all_kept(repo: git.Repo) -> None:
     assert parents(out, "report") == ["load", "train"]
 
 
-def test_edges_forming_a_cycle_conflict(repo: git.Repo) -> None:
-    install(repo)
+def test_edges_forming_a_cycle_conflict(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     base = [*drop(BASE, "eval"), component("eval", EVAL, [])]
     commit_file(repo, NB, text(base), "eval on its own")
     ours, theirs = add_edge(base, "eval", "train"), add_edge(base, "train", "eval")
@@ -177,8 +169,8 @@ def test_edges_forming_a_cycle_conflict(repo: git.Repo) -> None:
     assert parents(out, "eval") == [] and parents(out, "train") == ["load"]
 
 
-def test_bad_input_through_git_never_loses_our_file(repo: git.Repo) -> None:
-    install(repo)
+def test_bad_input_through_git_never_loses_our_file(link_ls: LinkLs, repo: git.Repo) -> None:
+    install(link_ls, repo)
     commit_file(repo, NB, text(BASE), "base")
     repo.git.checkout("-b", "theirs")
     commit_file(repo, NB, text(BASE)[:200], "truncated by a bad tool")
@@ -191,7 +183,7 @@ def test_bad_input_through_git_never_loses_our_file(repo: git.Repo) -> None:
     assert (Path(str(repo.working_tree_dir)) / NB).read_text() == ours
 
 
-def test_resolve_rebuilds_a_notebook_git_merged_as_text(repo: git.Repo) -> None:
+def test_resolve_rebuilds_a_notebook_git_merged_as_text(link_ls: LinkLs, repo: git.Repo) -> None:
     # no driver: git merges the JSON line by line and both appended cells collide
     ours = [*copy.deepcopy(BASE), component("plot", "print(rows[:3])", ["load"])]
     theirs = [*copy.deepcopy(BASE), component("save", "print(len(rows))", ["train"])]
@@ -211,7 +203,7 @@ def test_resolve_rebuilds_a_notebook_git_merged_as_text(repo: git.Repo) -> None:
     assert git_run(repo, "commit", "--no-edit").returncode == 0
 
 
-def test_resolve_with_conflicts_left_exits_one(repo: git.Repo) -> None:
+def test_resolve_with_conflicts_left_exits_one(link_ls: LinkLs, repo: git.Repo) -> None:
     r = diverge(
         repo,
         edit(BASE, "train", TRAIN.replace("/ 2", "/ 3")),
@@ -224,12 +216,14 @@ def test_resolve_with_conflicts_left_exits_one(repo: git.Repo) -> None:
     assert "<<<<<<< ours" in source(merged(repo), "train")
 
 
-def test_resolve_refuses_outside_a_conflict_and_over_a_valid_notebook(repo: git.Repo) -> None:
+def test_resolve_refuses_outside_a_conflict_and_over_a_valid_notebook(
+    link_ls: LinkLs, repo: git.Repo
+) -> None:
     root = Path(str(repo.working_tree_dir))
     commit_file(repo, NB, text(BASE), "base")
     r = link_ls("resolve", NB, cwd=root)
     assert r.returncode == 2 and "no conflict" in r.stderr
-    install(repo)
+    install(link_ls, repo)
     diverge(
         repo,
         edit(BASE, "train", TRAIN.replace("/ 2", "/ 3")),

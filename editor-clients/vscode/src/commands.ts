@@ -168,7 +168,7 @@ export class Commands {
     const format = await vscode.window.showQuickPick(
       [
         { label: "link-ls", description: "link-ls's own pipeline JSON" },
-        { label: "link", description: "MakinaRocks Link's export list" },
+        { label: "link", description: "MakinaRocks Link's pipeline file" },
       ],
       { title: "Export format" },
     );

@@ -11,8 +11,9 @@ from rich.table import Table
 
 from link_ls.cache import CacheStore, component_statuses, effective_parameters
 from link_ls.cache.archive import ImportLimits, human_size, parse_size
-from link_ls.cache.export import export_cache
-from link_ls.cache.importer import import_cache
+from link_ls.cache.archives import LAYOUTS, export_archive, import_archive
+from link_ls.cache.link_archive import LinkImportReport
+from link_ls.cache.link_export import LinkExportReport
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
@@ -55,9 +56,21 @@ def register(sub: Any) -> None:
     add_format(ls, ["text", "json"], "text")
     ls.set_defaults(func=run_list)
 
-    ex = cs.add_parser("export", help="write valid cache entries to one .tar.gz")
+    ex = cs.add_parser(
+        "export",
+        help="write valid cache entries to one .tar.gz (link-ls's or Link's layout)",
+        description="--format link writes MakinaRocks Link's <stem>-diskcache.tar.gz, which "
+        "Link's 'Import Cache' accepts (see docs/cache.md).",
+    )
     ex.add_argument("path", metavar="PATH", help="the notebook")
     ex.add_argument("-o", "--output", metavar="FILE.tar.gz", required=True)
+    ex.add_argument(
+        "--format",
+        choices=LAYOUTS,
+        default="link-ls",
+        help="archive layout: link-ls's own (default) or Link's diskcache archive",
+    )
+    ex.add_argument("--json", action="store_true", help="print the report as JSON")
     ex.add_argument(
         "--cell",
         action="append",
@@ -65,14 +78,15 @@ def register(sub: Any) -> None:
         help="export only this component (name, canvas id, cell id or #N); repeatable",
     )
     _common(ex)
-    add_format(ex, ["text", "json"], "text")
     ex.set_defaults(func=run_export)
 
     im = cs.add_parser(
         "import",
-        help="validate a cache archive and add it to a notebook's store",
+        help="validate a cache archive (link-ls's or Link's) and add it to a notebook's store",
         description="Everything is checked before anything is written: schema version, member "
-        "names and types, sizes, and every sha256. Nothing is unpickled.",
+        "names and types, sizes, and every sha256. Nothing is unpickled. A Link archive "
+        "(<stem>-diskcache.tar.gz) is recognised by its pipeline.json and matched to the "
+        "notebook's components by code and parents, as Link does.",
     )
     im.add_argument("archive", metavar="FILE.tar.gz")
     im.add_argument("--notebook", metavar="PATH", required=True, help="the notebook it is for")
@@ -145,8 +159,12 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory")
-    report = export_cache(nb, store, out, cells=cells, parameters=_params(nb, args))
-    if args.format == "json":
+    report = export_archive(
+        nb, store, out, layout=args.format, cells=cells, parameters=_params(nb, args)
+    )
+    if isinstance(report, LinkExportReport):
+        return _print_link_export(report, out, args)
+    if args.json:
         emit_json(report.to_json())
         return 0
     for c in report.manifest.components:
@@ -162,13 +180,52 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_link_export(report: LinkExportReport, out: Path, args: argparse.Namespace) -> int:
+    if args.json:
+        emit_json(report.to_json())
+        return 0
+    for cid, name, size in report.components:
+        console.print(f"  {escape(name)}  {cid}  {human_size(size)}")
+    if report.left_out:
+        console.print(
+            "[dim]not exported (it or an ancestor has no valid entry): "
+            f"{escape(', '.join(report.left_out))}[/]"
+        )
+    console.print(
+        f"wrote {escape(str(out))} (Link's diskcache layout): {len(report.components)} "
+        f"components, {human_size(report.size)}"
+    )
+    return 0
+
+
+def _print_link_import(
+    report: LinkImportReport, store: CacheStore, args: argparse.Namespace
+) -> int:
+    if args.format == "json":
+        emit_json(report.to_json())
+        return 0
+    for r in report.rows:
+        style = "green" if r.state == "imported" else "yellow"
+        where = f"#{r.cell + 1} " if r.cell is not None else ""
+        detail = f" ({r.detail})" if r.detail else ""
+        size = f"  {human_size(r.size)}" if r.size else ""
+        console.print(f"  [{style}]{r.state:17}[/] {escape(where + r.name)}{escape(detail)}{size}")
+    console.print(
+        f"imported {len(report.imported)} of {len(report.rows)} components of Link's cache "
+        f"into {escape(str(store.folder))}"
+    )
+    return 0
+
+
 def run_import(args: argparse.Namespace) -> int:
     nb = load_notebook(args.notebook)
     store = _store(nb, args)
     limits = ImportLimits.from_env(args.max_member_size, args.max_total_size)
-    report = import_cache(
+    report = import_archive(
         Path(args.archive), store, nb, limits=limits, parameters=_params(nb, args)
     )
+    if isinstance(report, LinkImportReport):
+        return _print_link_import(report, store, args)
     if args.format == "json":
         emit_json(report.to_json())
         return 0

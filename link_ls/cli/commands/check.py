@@ -7,10 +7,11 @@ from typing import Any
 
 from rich.markup import escape
 
-from link_ls.cli.common import add_format, console, emit_json, err_console, load_notebook
+from link_ls.cli.common import add_format, console, emit_json, err_console
 from link_ls.errors import LinkError
-from link_ls.pipeline import Severity, build, check
-from link_ls.pipeline.conflicts import conflict_diagnostics
+from link_ls.notebook import load
+from link_ls.pipeline import Severity
+from link_ls.usecases import diagnose
 
 ORDER = 10
 
@@ -50,15 +51,8 @@ def run(args: argparse.Namespace) -> int:
     limit = _RANK[args.severity]
     for path in args.paths:
         try:
-            nb = load_notebook(path)
-            conflicts = conflict_diagnostics(nb)
-            # git markers make a cell unparsable; the conflict is the news, not the syntax
-            marked = {d.cell_index for d in conflicts if d.data.get("kind") == "source"}
-            diags = sorted(
-                [d for d in check(build(nb)) if not (d.code == "LNK009" and d.cell_index in marked)]
-                + conflicts,
-                key=lambda d: (d.cell_index, d.code),
-            )
+            nb = load(path)
+            diags = sorted(diagnose(nb), key=lambda d: (d.cell_index, d.code))
         except LinkError as e:
             err_console.print(f"link-ls: error: {e}", markup=False)
             reports.append({"path": path, "error": str(e)})

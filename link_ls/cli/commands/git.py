@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from link_ls.cli.common import console, err_console
 
 if TYPE_CHECKING:
-    from link_ls.gitint import InstallReport
+    from link_ls.gitint.install import InstallReport
 
 ORDER = 90
 
@@ -50,7 +50,7 @@ def _print(report: InstallReport, verb: str) -> None:
 
 
 def run_install(args: argparse.Namespace) -> int:
-    from link_ls.gitint import install  # GitPython only when this command runs
+    from link_ls.gitint.install import install  # GitPython only when this command runs
 
     report = install(Path.cwd(), global_=args.global_, force=args.force)
     _print(report, "wrote")
@@ -58,7 +58,7 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
-    from link_ls.gitint import uninstall
+    from link_ls.gitint.install import uninstall
 
     report = uninstall(Path.cwd(), global_=args.global_)
     _print(report, "removed")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from link_ls.cli.common import add_format, emit, emit_json, load_notebook
+from link_ls.cli.common import add_format, emit, emit_json
+from link_ls.notebook import load
 from link_ls.pipeline import build
 from link_ls.pipeline.render import graph_dot, graph_json, graph_mermaid, graph_text
 
@@ -28,7 +29,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    pipe = build(load_notebook(args.path))
+    pipe = build(load(args.path))
     if args.format == "json":
         emit_json(graph_json(pipe), args.output)
     elif args.format == "mermaid":

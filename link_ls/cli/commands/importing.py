@@ -28,8 +28,8 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "import",
         help="import a pipeline JSON file into a notebook",
-        description="Import components from a pipeline file (link-ls or Link format, "
-        "detected) into NOTEBOOK, creating it when it does not exist. Components go in "
+        description="Import components from a pipeline file (link-ls's or Link's, "
+        "detected by shape) into NOTEBOOK, creating it when it does not exist. Components go in "
         "parents-first order; clashing ids get new ones, clashing names a numbered suffix. "
         "Everything is checked before the notebook is written.",
     )
@@ -121,5 +121,11 @@ def _report(result: ImportResult, into: Path, creating: bool) -> None:
         err_console.print(
             f"link-ls: note: {comp}: parent(s) {', '.join(names)} not in the file, edges "
             "dropped (--link-existing links them to components of the same name)",
+            markup=False,
+        )
+    for d in result.dropped:
+        err_console.print(
+            f"link-ls: warning: component #{d.position} {d.name!r} of the file not imported: "
+            f"{d.reason} (Link drops it too)",
             markup=False,
         )

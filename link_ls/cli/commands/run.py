@@ -22,10 +22,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from link_ls.cache import CacheOptions, make_step_cache
-from link_ls.cli.common import console, err_console, load_notebook
+from link_ls.cli.common import console, err_console
 from link_ls.errors import UsageError
-from link_ls.kernel.observer import RunObserver
 from link_ls.kernel.outputs import output_text
 from link_ls.kernel.params import collect_overrides, resolve_parameters
 from link_ls.kernel.report import (
@@ -36,9 +34,9 @@ from link_ls.kernel.report import (
     failure_message,
     step_label,
 )
-from link_ls.kernel.writeback import apply_report, validate
-from link_ls.notebook import Notebook, NotebookFormat, resolve_cell, save
-from link_ls.pipeline import PlanStep, RunPlan, build, plan_all, plan_cell, plan_up_to
+from link_ls.notebook import Notebook, NotebookFormat, load
+from link_ls.pipeline import PlanStep, RunPlan
+from link_ls.usecases import run as runs
 
 ORDER = 30
 
@@ -105,12 +103,11 @@ def register(sub: Any) -> None:
 
 
 def _plan(nb: Notebook, args: argparse.Namespace) -> RunPlan:
-    pipe = build(nb)
     if args.to:
-        return plan_up_to(pipe, resolve_cell(nb, args.to).index)
+        return runs.plan_run(nb, "upTo", args.to)
     if args.cell:
-        return plan_cell(pipe, resolve_cell(nb, args.cell).index)
-    return plan_all(pipe)
+        return runs.plan_run(nb, "cell", args.cell)
+    return runs.plan_run(nb, "all")
 
 
 def _target(nb: Notebook, args: argparse.Namespace) -> tuple[Notebook, Path] | None:
@@ -137,8 +134,8 @@ def _target(nb: Notebook, args: argparse.Namespace) -> tuple[Notebook, Path] | N
     return None
 
 
-class _Printer(RunObserver):
-    """Prints each cell's outputs as they arrive; a progress bar on a terminal."""
+class _Printer:
+    """Prints each cell's outputs as they arrive (run events); a progress bar on a terminal."""
 
     def __init__(self, tty: bool) -> None:
         self.tty = tty
@@ -176,7 +173,17 @@ class _Printer(RunObserver):
         if self._open_line:
             self._write("\n")
 
-    def run_started(self, plan: RunPlan, kernel_started: bool) -> None:
+    def __call__(self, event: runs.RunEvent) -> None:
+        if isinstance(event, runs.RunStarted):
+            self.run_started(event.plan)
+        elif isinstance(event, runs.StepStarted):
+            self.step_started(event.position, event.total, event.step)
+        elif isinstance(event, runs.StepOutput):
+            self.step_output(event.output)
+        else:
+            self.step_finished(event.result)
+
+    def run_started(self, plan: RunPlan) -> None:
         if self.progress is not None:
             self.task = self.progress.add_task("starting", total=len(plan.steps))
 
@@ -188,18 +195,18 @@ class _Printer(RunObserver):
         else:
             self._write(f"[{position}/{total}] {step_label(step)}\n")
 
-    def step_output(self, step: PlanStep, output: dict[str, Any]) -> None:
+    def step_output(self, output: dict[str, Any]) -> None:
         text = output_text(output, ansi=self.tty)
         if output.get("output_type") != "stream" and text and not text.endswith("\n"):
             text += "\n"
         self._write(text)
 
-    def step_finished(self, position: int, total: int, result: StepResult) -> None:
+    def step_finished(self, result: StepResult) -> None:
         self._end_line()
         if result.status in (StepStatus.RESTORED, StepStatus.SKIPPED):
             self._write(f"    ({result.status.value})\n")
             for out in result.outputs:
-                self.step_output(result.step, out)
+                self.step_output(out)
             self._end_line()
         if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
@@ -219,28 +226,25 @@ def _summary(report: RunReport) -> str:
 
 def run(args: argparse.Namespace) -> int:
     # jupyter_client and zmq load only when a kernel is about to run
-    from link_ls.kernel.runner import run_plan
     from link_ls.kernel.session import KernelSession
 
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UsageError(f"--timeout {args.timeout:g}: must be a positive number of seconds")
-    nb = load_notebook(args.path)
+    nb = load(args.path)
     plan = _plan(nb, args)
     target = _target(nb, args)
     overrides = collect_overrides(args.param, args.parameter)
     params = resolve_parameters(nb.parameters, overrides)
     session = KernelSession(args.kernel, cwd=nb.path.parent if nb.path else None)
     cache = None
-    if not args.no_cache and nb.path is not None:
-        cache = make_step_cache(
-            nb.path,
-            CacheOptions(
-                cache_dir=args.cache_dir,
-                cache_all=args.cache_all,
-                parameters=overrides,
-                on_note=lambda text: err_console.print(
-                    f"link-ls: cache: {text}", markup=False, highlight=False
-                ),
+    if not args.no_cache:
+        cache = runs.open_cache(
+            nb,
+            overrides,
+            cache_dir=args.cache_dir,
+            cache_all=args.cache_all,
+            on_note=lambda text: err_console.print(
+                f"link-ls: cache: {text}", markup=False, highlight=False
             ),
         )
     if not plan.steps:
@@ -257,15 +261,8 @@ def run(args: argparse.Namespace) -> int:
     restore = _trap_signals(cancel)
     try:
         with _Printer(console.is_terminal) as printer:
-            report = run_plan(
-                session,
-                nb,
-                plan,
-                parameters=params,
-                timeout=args.timeout,
-                cache=cache,
-                observer=printer,
-                cancel=cancel,
+            report = runs.run(
+                nb, plan, session, cache, params, printer, timeout=args.timeout, cancel=cancel
             )
     finally:
         restore()
@@ -275,9 +272,7 @@ def run(args: argparse.Namespace) -> int:
         err_console.print(f"link-ls: warning: {warning}", markup=False, highlight=False)
     if target is not None:
         out_nb, out_path = target
-        apply_report(out_nb, report)
-        validate(out_nb)
-        save(out_nb, out_path)
+        runs.write_outputs(out_nb, report, out_path)
         console.print(f"wrote {escape(str(out_path))}")
     if report.ok:
         return 0

@@ -15,11 +15,11 @@ def register_all(server: LinkServer) -> None:
         code_actions,
         code_lens,
         commands,
-        conflicts,
         diagnostics,
         exchange,
         history,
         hover,
+        merging,
         navigation,
         run,
         symbols,
@@ -28,5 +28,5 @@ def register_all(server: LinkServer) -> None:
 
     for mod in (sync, diagnostics, code_lens, code_actions, hover, navigation, symbols):
         mod.register(server)
-    for mod in (commands, run, cache, history, conflicts, exchange):
+    for mod in (commands, run, cache, history, merging, exchange):
         mod.register(server)

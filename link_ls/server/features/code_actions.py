@@ -17,10 +17,12 @@ from lsprotocol import types
 
 from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
+from link_ls.pipeline import Code
+from link_ls.pipeline.edits import add_edge, remove_edge, to_pipeline
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, add_edge, remove_edge, render, to_pipeline
-from link_ls.server.features.conflicts import conflict_actions, resolve_action
-from link_ls.server.features.diagnostics import SOURCE
+from link_ls.server.conflict_fixes import conflict_actions, resolve_action
+from link_ls.server.diagnostics import SOURCE
+from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, render
 from link_ls.server.snapshot import DocKind, Snapshot
 
 TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite
@@ -53,17 +55,17 @@ def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any
         return []
     child = str(cells[idx].node_id)
     out: list[tuple[str, dict[str, Any], bool]] = []
-    if d.code == "LNK003" and "parent" in data:
+    if d.code == Code.MISSING_PARENT and "parent" in data:
         first = str(data["parent"])
         others = [str(c) for c in data.get("candidates", []) if str(c) != first]
         for k, par in enumerate([first, *others]):
             spec = {"op": "addEdge", "child": child, "parent": par}
             out.append((f"Add parent {_name(snap, par)} to {cells[idx].name}", spec, k == 0))
-    elif d.code == "LNK006" and "parent" in data:
+    elif d.code == Code.UNUSED_PARENT and "parent" in data:
         par = str(data["parent"])
         spec = {"op": "removeEdge", "child": child, "parent": par}
         out.append((f"Remove unused parent {_name(snap, par)}", spec, True))
-    elif d.code == "LNK001":
+    elif d.code == Code.CYCLE:
         for e in data.get("edges", []):
             if isinstance(e, dict) and "source" in e and "target" in e:
                 spec = {"op": "removeEdge", "child": str(e["target"]), "parent": str(e["source"])}
@@ -93,10 +95,7 @@ def _action(
         args: list[Any] = [e.to_json() for e in r.notebook_edits]
         action.command = types.Command(title, APPLY_NOTEBOOK_EDIT, arguments=args)
         return action
-    support = ls.client_capabilities.text_document
-    ca = support.code_action if support is not None else None
-    props = ca.resolve_support.properties if ca is not None and ca.resolve_support else []
-    if "edit" in props:
+    if ls.client.resolve_code_action_edit:
         action.data = {"uri": snap.uri, "version": snap.version, **spec}
     else:
         action.edit = _edit(ls, snap, spec)
@@ -108,7 +107,7 @@ def _edit(ls: LinkServer, snap: Snapshot, spec: dict[str, Any]) -> types.Workspa
     return render(
         snap,
         apply_op(snap.notebook, spec),
-        document_changes=ls.supports("workspace.workspace_edit.document_changes"),
+        document_changes=ls.client.document_changes,
         encoding=ls.store.encoding,
     ).workspace_edit
 
@@ -142,7 +141,7 @@ def register(server: LinkServer) -> None:
             for d in params.context.diagnostics:
                 if d.source != SOURCE:
                     continue
-                if d.code == "LNK007":
+                if d.code == Code.CONFLICT:
                     out.extend(conflict_actions(ls, snap, d))
                     continue
                 for title, spec, pref in _fixes(snap, d):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.features.cache import CachedCounts, cached_counts
-from link_ls.server.features.conflicts import conflict_lenses
+from link_ls.server.cachelens import CachedCounts, cached_counts
+from link_ls.server.conflict_fixes import conflict_lenses
 from link_ls.server.snapshot import Snapshot
 
 
@@ -33,7 +34,7 @@ def lenses(
     assert snap.mapper is not None
     p = snap.pipeline
     anc = p.ancestor_bits()
-    cyclic = {d.cell_index for d in snap.diagnostics if d.code == "LNK001"}
+    cyclic = {d.cell_index for d in snap.diagnostics if d.code == Code.CYCLE}
     out: list[types.CodeLens] = []
     for idx in cells:
         if idx not in p.graph:

@@ -14,24 +14,17 @@ core before anything changes; then
 from __future__ import annotations
 
 import asyncio
-import json
-from pathlib import Path
 from typing import Any
 
 from link_ls.errors import UsageError
 from link_ls.notebook import load, save
 from link_ls.notebook.formats import atomic_write_text
+from link_ls.pipeline.edits import working_copy
+from link_ls.server.args import argument, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.documents import uri_path
-from link_ls.server.edits import render, working_copy
-from link_ls.server.features.commands import argument, deliver, notebook_for
+from link_ls.server.edits import render
 from link_ls.server.snapshot import DocKind
-
-
-def _path(value: Any, key: str) -> Path:
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"'{key}' must be a path or file: uri")
-    return Path(uri_path(value)) if value.startswith("file:") else Path(value)
+from link_ls.server.workspace import deliver, notebook_for
 
 
 def _refs(a: dict[str, Any]) -> list[str] | None:
@@ -50,7 +43,7 @@ def _pipeline(a: dict[str, Any]) -> Any:
         return parse_pipeline(a["data"], "data")
     if a.get("file") is None:
         raise UsageError("argument needs 'file' (a pipeline JSON file) or 'data' (its JSON)")
-    return load_pipeline(_path(a["file"], "file"))
+    return load_pipeline(path_of(a["file"], "file", needed=False))
 
 
 def _options(a: dict[str, Any]) -> Any:
@@ -66,85 +59,89 @@ def _options(a: dict[str, Any]) -> Any:
     )
 
 
-def register(server: LinkServer) -> None:
-    @server.command("link.export")
-    @guard
-    async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.exchange import FORMATS, export_pipeline
+async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.exchange import FORMATS, collect, dumps_pipeline, to_json
 
-        a = argument(args)
-        nb, _ = notebook_for(ls, a["uri"])
-        fmt = a.get("format", "link-ls")
-        if fmt not in FORMATS:
-            raise UsageError(f"'format' must be one of {', '.join(FORMATS)}")
-        data = export_pipeline(nb, _refs(a), a.get("withAncestors") is True, str(fmt))
-        output = None
-        if a.get("output") is not None:
-            out = _path(a["output"], "output")
-            if out.is_dir() or not out.parent.is_dir():
-                raise UsageError(f"{out}: not a file in an existing folder")
-            atomic_write_text(out, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            output = str(out)
-        return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data}
+    a = argument(args)
+    nb, _ = notebook_for(ls, a["uri"])
+    fmt = str(a.get("format", "link-ls"))
+    if fmt not in FORMATS:
+        raise UsageError(f"'format' must be one of {', '.join(FORMATS)}")
+    pipe = collect(nb, _refs(a), a.get("withAncestors") is True)
+    text = dumps_pipeline(pipe, fmt, nb.display_name)
+    output = None
+    if a.get("output") is not None:
+        out = path_of(a["output"], "output", needed=False)
+        if out.is_dir() or not out.parent.is_dir():
+            raise UsageError(f"{out}: not a file in an existing folder")
+        atomic_write_text(out, text)
+        output = str(out)
+    # a script is text; the JSON formats also come back parsed, for clients that show them
+    data = None if fmt == "py" else to_json(pipe, fmt, nb.display_name)
+    return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data, "text": text}
 
-    @server.command("link.import")
-    @guard
-    async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.exchange import apply_import, check_storable, new_notebook, plan_import
 
-        a = argument(args)
-        pipe = _pipeline(a)
-        options = _options(a)
-        uri = a["uri"]
-        got = ls.store.get(uri) if ls.store.is_open(uri) else None
-        if got is not None:
-            snap, _ = got
-            if snap.notebook is None:
-                raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
-            result = plan_import(snap.notebook, pipe, options)
-            out: dict[str, Any] = {
-                "uri": uri,
-                **result.to_json(),
-                "notebook": snap.path,
-                "created": False,
-                "written": False,
-            }
-            if snap.kind is DocKind.NOTEBOOK:
-                return {**out, "applied": False, "edit": None}
-            if snap.kind is DocKind.VIRTUAL:
-                raise UsageError("cannot import into a jupyter-lsp virtual document")
-            new = working_copy(snap.notebook)
-            apply_import(new, result)
-            check_storable(new, result)
-            rendered = render(
-                snap,
-                new,
-                document_changes=ls.supports("workspace.workspace_edit.document_changes"),
-                encoding=ls.store.encoding,
-            )
-            delivered = await deliver(
-                ls, rendered, "import components", apply=a.get("apply", True) is not False
-            )
-            return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
-        path = _path(uri, "uri")
-        created = not path.exists()
-        if created:
-            if path.suffix.lower() != ".ipynb" or not path.parent.is_dir():
-                raise UsageError(f"{path}: does not exist; only a new .ipynb can be created")
-            nb = new_notebook(pipe)
-            nb.path = path
-        else:
-            nb = load(path)
-        result = plan_import(nb, pipe, options)
-        apply_import(nb, result)
-        check_storable(nb, result)
-        await asyncio.to_thread(save, nb, path)
-        return {
+async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.exchange import apply_import, check_storable, new_notebook, plan_import
+
+    a = argument(args)
+    pipe = _pipeline(a)
+    options = _options(a)
+    uri = a["uri"]
+    got = ls.store.get(uri) if ls.store.is_open(uri) else None
+    if got is not None:
+        snap, _ = got
+        if snap.notebook is None:
+            raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
+        result = plan_import(snap.notebook, pipe, options)
+        out: dict[str, Any] = {
             "uri": uri,
             **result.to_json(),
-            "notebook": str(path),
-            "created": created,
-            "written": True,
-            "applied": False,
-            "edit": None,
+            "notebook": snap.path,
+            "created": False,
+            "written": False,
         }
+        if snap.kind is DocKind.NOTEBOOK:
+            return {**out, "applied": False, "edit": None}
+        if snap.kind is DocKind.VIRTUAL:
+            raise UsageError("cannot import into a jupyter-lsp virtual document")
+        new = working_copy(snap.notebook)
+        apply_import(new, result)
+        check_storable(new, result)
+        rendered = render(
+            snap,
+            new,
+            document_changes=ls.client.document_changes,
+            encoding=ls.store.encoding,
+        )
+        delivered = await deliver(
+            ls, rendered, "import components", apply=a.get("apply", True) is not False
+        )
+        return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
+    path = path_of(uri, "uri", needed=False)
+    created = not path.exists()
+    if created:
+        if path.suffix.lower() != ".ipynb" or not path.parent.is_dir():
+            raise UsageError(f"{path}: does not exist; only a new .ipynb can be created")
+        nb = new_notebook(pipe)
+        nb.path = path
+    else:
+        nb = load(path)
+    result = plan_import(nb, pipe, options)
+    apply_import(nb, result)
+    check_storable(nb, result)
+    await asyncio.to_thread(save, nb, path)
+    return {
+        "uri": uri,
+        **result.to_json(),
+        "notebook": str(path),
+        "created": created,
+        "written": True,
+        "applied": False,
+        "edit": None,
+    }
+
+
+def register(server: LinkServer) -> None:
+    server.command("link.export")(guard(link_export))
+    server.command("link.import")(guard(link_import))

@@ -13,20 +13,20 @@ import asyncio
 from typing import Any
 
 from link_ls.errors import UsageError
+from link_ls.server.args import argument
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.documents import uri_path
-from link_ls.server.features.commands import argument
 from link_ls.server.snapshot import DocKind
+from link_ls.uris import uri_to_path
 
 
 def _notebook_path(ls: LinkServer, uri: str) -> tuple[str, str | None]:
     """The notebook's path, and the editor's text of it when it is an open text document."""
     got = ls.store.get(uri) if ls.store.is_open(uri) else None
     if got is None:
-        return (uri_path(uri) if "://" in uri else uri), None
+        return str(uri_to_path(uri)), None
     snap = got[0]
     text = snap.text if snap.kind in (DocKind.IPYNB, DocKind.JUPYTEXT) else None
-    return snap.path or uri_path(snap.uri), text
+    return snap.path or str(uri_to_path(snap.uri)), text
 
 
 def _side(a: dict[str, Any], key: str, required: bool) -> str | None:

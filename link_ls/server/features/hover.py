@@ -6,7 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.features.cache import cached_counts
+from link_ls.server.cachelens import cached_counts
 from link_ls.server.snapshot import Snapshot
 
 

@@ -1,8 +1,9 @@
 """link.run, link.interrupt, link.restartKernel: execution through the server's kernel pool.
 
-``link.run`` plans with the core, then runs the plan in a worker thread
-(``KernelPool.run`` blocks) while the event loop keeps serving: the run's
-observer hands each step back to the loop for ``$/progress``; a
+``link.run`` plans with the core, then runs the plan with the run use case
+(``link_ls.usecases.run``, as ``link-ls run`` does) in the notebook's kernel leased
+from the server's pool, in a worker thread, while the event loop keeps serving:
+the run's events come back to the loop as ``$/progress``; a
 ``$/cancelRequest`` or ``window/workDoneProgress/cancel`` sets the run's cancel
 event and interrupts the kernel. A dying kernel is reported in the result (and
 shown to the user); the pool starts a new one on the next run. The result is the
@@ -14,31 +15,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from link_ls.errors import UsageError
-from link_ls.kernel.observer import RunObserver
-from link_ls.kernel.report import failure_message, step_label
-from link_ls.notebook import Notebook
-from link_ls.pipeline import PlanStep, RunPlan
+from link_ls.kernel.hooks import StepCache
+from link_ls.kernel.params import ParamValue, resolve_parameters
+from link_ls.kernel.report import RunReport, failure_message, step_label
+from link_ls.pipeline import RunPlan
+from link_ls.server import args as arg
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.documents import uri_path
-from link_ls.server.features.commands import argument, notebook_for, run_plan
-from link_ls.server.features.writeback import save_outputs
 from link_ls.server.progress import Work
-from link_ls.server.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from link_ls.kernel.report import RunReport, StepResult
+from link_ls.server.workspace import Target, kernel_key, plan_for, target
+from link_ls.server.writeback import save_outputs
+from link_ls.usecases import run as runs
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +44,8 @@ POLL = 0.1
 STOP_WAIT = 30.0
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a command's ``uri`` names: the notebook, the cell (cell uris), the kernel key."""
-
-    notebook: Notebook
-    cell: int | None
-    #: the kernel pool key: the notebook document's (or text document's, or file's) uri
-    key: str
-    snap: Snapshot | None
-
-
-def target(ls: LinkServer, uri: str) -> Target:
-    nb, cell = notebook_for(ls, uri)
-    got = ls.store.get(uri) if ls.store.is_open(uri) else None
-    if got is not None:
-        return Target(nb, cell, got[0].uri, got[0])
-    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
-    return Target(nb, cell, path.resolve().as_uri(), None)
-
-
-def kernel_key(ls: LinkServer, uri: str) -> str:
-    """The pool key without reading the notebook (interrupt and restart must be instant)."""
-    got = ls.store.get(uri) if ls.store.is_open(uri) else None
-    if got is not None:
-        return got[0].uri
-    path = Path(uri_path(uri)) if "://" in uri else Path(uri)
-    return path.resolve().as_uri()
-
-
-class _Progress(RunObserver):
-    """Per-cell ``$/progress`` reports, handed from the run's thread to the event loop."""
+class _Progress:
+    """Per-cell ``$/progress`` reports from run events, handed from the run's thread to the loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, work: Work) -> None:
         self.loop = loop
@@ -89,83 +56,64 @@ class _Progress(RunObserver):
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.work.report, message, percentage)
 
-    def run_started(self, plan: RunPlan, kernel_started: bool) -> None:
-        self._report("kernel started" if kernel_started else "kernel ready", 0)
-
-    def step_started(self, position: int, total: int, step: PlanStep) -> None:
-        self._report(
-            f"[{position}/{total}] {step_label(step)}", 100 * (position - 1) // max(total, 1)
-        )
-
-    def step_finished(self, position: int, total: int, result: StepResult) -> None:
-        label = f"[{position}/{total}] {step_label(result.step)}: {result.status.value}"
-        self._report(label, 100 * position // max(total, 1))
-
-
-def overrides(a: dict[str, Any]) -> dict[str, str]:
-    raw = a.get("params")
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise UsageError("'params' must be an object {name: value}")
-    # the kernel layer converts text to the declared type, as for `link-ls run --param`
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+    def __call__(self, event: runs.RunEvent) -> None:
+        if isinstance(event, runs.RunStarted):
+            self._report("kernel started" if event.kernel_started else "kernel ready", 0)
+        elif isinstance(event, runs.StepStarted):
+            done = 100 * (event.position - 1) // max(event.total, 1)
+            self._report(f"[{event.position}/{event.total}] {step_label(event.step)}", done)
+        elif isinstance(event, runs.StepFinished):
+            r = event.result
+            label = f"[{event.position}/{event.total}] {step_label(r.step)}: {r.status.value}"
+            self._report(label, 100 * event.position // max(event.total, 1))
 
 
-def _timeout(a: dict[str, Any]) -> float | None:
-    t = a.get("timeout")
-    if t is None:
-        return None
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-        raise UsageError("'timeout' must be a positive number of seconds")
-    return float(t)
+@dataclass(frozen=True)
+class _Leased:
+    """``runs.run`` in the notebook's leased pool kernel, so ``link.interrupt`` reaches it."""
 
+    ls: LinkServer
+    target: Target
+    kernel_name: str | None
+    cancel: threading.Event
 
-def _flag(a: dict[str, Any], key: str, default: bool) -> bool:
-    v = a.get(key, default)
-    if not isinstance(v, bool):
-        raise UsageError(f"'{key}' must be true or false")
-    return v
+    def __call__(
+        self,
+        plan: RunPlan,
+        cache: StepCache | None,
+        params: tuple[ParamValue, ...],
+        on_event: Callable[[runs.RunEvent], None],
+        timeout: float | None,
+    ) -> RunReport:
+        nb, ev = self.target.notebook, self.cancel
+        with self.ls.kernels.lease(
+            self.target.key, nb, cancel=ev, kernel_name=self.kernel_name
+        ) as k:
+            return runs.run(nb, plan, k, cache, params, on_event, timeout=timeout, cancel=ev)
 
 
 async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, work: Work) -> Any:
     """Run ``plan`` in the notebook's kernel; stop it when the request is cancelled."""
-    from link_ls.cache import CacheOptions, make_step_cache
-
     nb = t.notebook
-    overrides_ = overrides(a)
-    timeout = _timeout(a)
+    overrides = arg.overrides(a)
+    timeout = arg.timeout(a)
     kernel = a.get("kernel")
     if kernel is not None and not isinstance(kernel, str):
         raise UsageError("'kernel' must be a kernelspec name")
+    params = resolve_parameters(nb.parameters, overrides)
     cache = None
-    if _flag(a, "useCache", True) and nb.path is not None:
-        cache = make_step_cache(
-            nb.path,
-            CacheOptions(
-                cache_dir=ls.cache_dir,
-                cache_all=_flag(a, "cacheAll", ls.cache_all),
-                parameters=overrides_,
-                on_note=lambda text: log.info("cache: %s", text),
-            ),
-        )
-    loop = asyncio.get_running_loop()
-    cancel = threading.Event()
-    pool = ls.kernels
-    run = asyncio.ensure_future(
-        asyncio.to_thread(
-            pool.run,
-            t.key,
+    if arg.flag(a, "useCache", True):
+        cache = runs.open_cache(
             nb,
-            plan,
-            overrides=overrides_,
-            timeout=timeout,
-            cache=cache,
-            observer=_Progress(loop, work),
-            cancel=cancel,
-            kernel_name=kernel,
+            overrides,
+            cache_dir=ls.cache_dir,
+            cache_all=arg.flag(a, "cacheAll", ls.cache_all),
+            on_note=lambda text: log.info("cache: %s", text),
         )
-    )
+    progress = _Progress(asyncio.get_running_loop(), work)
+    cancel = threading.Event()
+    leased = _Leased(ls, t, kernel, cancel)
+    run = asyncio.ensure_future(asyncio.to_thread(leased, plan, cache, params, progress, timeout))
     try:
         while not run.done():
             await asyncio.wait({run}, timeout=POLL)
@@ -195,66 +143,65 @@ def _summary(report: RunReport) -> str:
     return ", ".join(parts) or "nothing ran"
 
 
+async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.kernel.report import RunOutcome, StepStatus
+
+    a = arg.argument(args)
+    t = target(ls, a["uri"])
+    async with Work(ls, "link: run") as work:
+        pipe = await work.build(t.notebook)
+        plan = plan_for(t.notebook, t.cell, a, pipe)
+        report = await execute(ls, a, t, plan, work)
+    ls.cache_changed()
+    message = failure_message(report)
+    if report.outcome is RunOutcome.KERNEL_DIED:
+        ls.tell(f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error)
+    saved = None
+    if arg.flag(a, "write", t.snap is not None and t.snap.text is not None):
+        saved = save_outputs(t, report)
+    return {
+        "uri": a["uri"],
+        **report.to_json(),
+        "executed": True,
+        "ran": [
+            r.step.node for r in report.steps if r.status in (StepStatus.EXECUTED, StepStatus.ERROR)
+        ],
+        "restored": [r.step.node for r in report.steps if r.status is StepStatus.RESTORED],
+        "message": message or _summary(report),
+        "saved": saved,
+    }
+
+
+def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    a = arg.argument(args)
+    key = kernel_key(ls, a["uri"])
+    pool = ls.existing_kernels
+    hit = pool.interrupt(key) if pool is not None else False
+    msg = "interrupted the running cell" if hit else "nothing is running for this notebook"
+    return {"uri": a["uri"], "interrupted": hit, "message": msg}
+
+
+async def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    a = arg.argument(args)
+    key = kernel_key(ls, a["uri"])
+    pool = ls.existing_kernels
+    # a restart waits for an interrupted run to end: off the event loop
+    done = await asyncio.to_thread(pool.restart, key) if pool is not None else False
+    msg = "started a new kernel" if done else "no kernel for this notebook yet"
+    return {"uri": a["uri"], "restarted": done, "message": msg}
+
+
+async def on_shutdown(ls: LinkServer, *args: Any) -> None:
+    await asyncio.to_thread(ls.shutdown_kernels)
+
+
+def on_exit(ls: LinkServer, *args: Any) -> None:
+    ls.shutdown_kernels()
+
+
 def register(server: LinkServer) -> None:
-    @server.command("link.run")
-    @guard
-    async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        from link_ls.kernel.report import RunOutcome, StepStatus
-
-        a = argument(args)
-        t = target(ls, a["uri"])
-        async with Work(ls, "link: run") as work:
-            pipe = await work.build(t.notebook)
-            plan = run_plan((t.notebook, t.cell), a, pipe)
-            report = await execute(ls, a, t, plan, work)
-        ls.cache_changed()
-        message = failure_message(report)
-        if report.outcome is RunOutcome.KERNEL_DIED:
-            ls.tell(
-                f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error
-            )
-        saved = None
-        if _flag(a, "write", t.snap is not None and t.snap.text is not None):
-            saved = save_outputs(t, report)
-        return {
-            "uri": a["uri"],
-            **report.to_json(),
-            "executed": True,
-            "ran": [
-                r.step.node
-                for r in report.steps
-                if r.status in (StepStatus.EXECUTED, StepStatus.ERROR)
-            ],
-            "restored": [r.step.node for r in report.steps if r.status is StepStatus.RESTORED],
-            "message": message or _summary(report),
-            "saved": saved,
-        }
-
-    @server.command("link.interrupt")
-    @guard
-    def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        a = argument(args)
-        key = kernel_key(ls, a["uri"])
-        pool = ls.existing_kernels
-        hit = pool.interrupt(key) if pool is not None else False
-        msg = "interrupted the running cell" if hit else "nothing is running for this notebook"
-        return {"uri": a["uri"], "interrupted": hit, "message": msg}
-
-    @server.command("link.restartKernel")
-    @guard
-    async def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        a = argument(args)
-        key = kernel_key(ls, a["uri"])
-        pool = ls.existing_kernels
-        # a restart waits for an interrupted run to end: off the event loop
-        done = await asyncio.to_thread(pool.restart, key) if pool is not None else False
-        msg = "started a new kernel" if done else "no kernel for this notebook yet"
-        return {"uri": a["uri"], "restarted": done, "message": msg}
-
-    @server.feature(types.SHUTDOWN)
-    async def on_shutdown(ls: LinkServer, *args: Any) -> None:
-        await asyncio.to_thread(ls.shutdown_kernels)
-
-    @server.feature(types.EXIT)
-    def on_exit(ls: LinkServer, *args: Any) -> None:
-        ls.shutdown_kernels()
+    server.command("link.run")(guard(link_run))
+    server.command("link.interrupt")(guard(link_interrupt))
+    server.command("link.restartKernel")(guard(link_restart))
+    server.feature(types.SHUTDOWN)(on_shutdown)
+    server.feature(types.EXIT)(on_exit)

@@ -1,0 +1,74 @@
+"""What the cache covers, for the "Run up to here" lens and the hover: per snapshot, in memory.
+
+The store of a notebook is the one a run uses (``cacheDir`` from the initialization
+options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook). What it holds
+comes from the server's in-memory ``link_ls.cache.index`` (read once per store,
+again after a run or a cache command), never from the disk per request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from link_ls.errors import UsageError
+from link_ls.notebook import Notebook
+from link_ls.server.base import LinkServer
+from link_ls.server.snapshot import Snapshot
+
+
+def store_for(ls: LinkServer, nb: Notebook) -> Any:
+    from link_ls.cache import CacheStore
+
+    if nb.path is None:
+        raise UsageError(f"{nb.display_name}: the notebook has no file, so no cache store")
+    return CacheStore.for_notebook(Path(nb.path), ls.cache_dir)
+
+
+class CachedCounts:
+    """Per snapshot and cache generation: how many cells of "run up to X" the cache covers.
+
+    A cell counts when the run would not execute it: restored from its entry, or
+    skipped because a cached cell below it is restored (the same decision a run
+    makes, ``link_ls.cache.planner``). ``None`` when the notebook has no cache at all,
+    so the lens stays "(N cells)" for people who never cache.
+    """
+
+    def __init__(self, ls: LinkServer, snap: Snapshot) -> None:
+        from link_ls.cache import compute_keys, effective_parameters
+
+        assert snap.notebook is not None
+        self.snap = snap
+        self.counts: dict[int, int] = {}
+        self.restorable: dict[int, frozenset[str]] | None = None
+        nb = snap.notebook
+        if nb.path is None or nb.language != "python":
+            return
+        index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
+        if not index.has_entries:
+            return
+        keys = compute_keys(nb, snap.pipeline, effective_parameters(nb))
+        self.restorable = {idx: index.usable[k] for idx, k in keys.items() if k in index.usable}
+
+    def up_to(self, idx: int) -> int | None:
+        from link_ls.cache.planner import Disposition, decide_steps
+        from link_ls.pipeline import plan_up_to
+
+        if self.restorable is None:
+            return None
+        if idx not in self.counts:
+            p = self.snap.pipeline
+            steps = [s.index for s in plan_up_to(p, idx).steps]
+            disp = decide_steps(p, steps, {idx}, self.restorable)
+            self.counts[idx] = sum(1 for d in disp.values() if d is not Disposition.EXECUTE)
+        return self.counts[idx]
+
+
+def cached_counts(ls: LinkServer, snap: Snapshot) -> CachedCounts:
+    """The snapshot's :class:`CachedCounts`, made again when the cache changed."""
+    memo = snap.extra.get("cached")
+    if memo is None or memo[0] != ls.cache_generation:
+        memo = (ls.cache_generation, CachedCounts(ls, snap))
+        snap.extra["cached"] = memo
+    counts: CachedCounts = memo[1]
+    return counts
