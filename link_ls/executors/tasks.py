@@ -1,0 +1,117 @@
+"""From a notebook and a run plan to independent component tasks, or a refusal that says why.
+
+A component run apart from the others sees only what its ancestors left (restored
+from their cache entries), so a pipeline whose edges do not say where every read
+comes from cannot be run this way: any error-level diagnostic (a read from a
+non-parent, a cycle, an ambiguous definition, a missing parent, a syntax error)
+refuses the run with those diagnostics. The cache keys are the serial run's
+(:func:`link_ls.cache.keys.compute_keys`), so entries move between executors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from link_ls.cache.keys import CacheKey, compute_keys, effective_parameters
+from link_ls.cache.store import default_root
+from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipelineError
+from link_ls.kernel.params import Override, ParamValue, parameters_code
+from link_ls.notebook import Notebook
+from link_ls.pipeline import Pipeline, RunPlan, Severity, build, check
+
+
+@dataclass(frozen=True)
+class TaskGraph:
+    """The plan's components as tasks, with the plan-internal parents of each."""
+
+    tasks: tuple[ComponentTask, ...]
+    parents: Mapping[int, tuple[int, ...]]
+    store_root: Path
+
+
+def store_root(nb: Notebook, store: str | None) -> Path:
+    """The store as a local folder: a path or a ``file://`` URL; default beside the notebook.
+
+    Workers must reach the same folder (on one machine, or a shared mount).
+    """
+    if nb.path is None:
+        raise ExecutorError("a scaled-out run needs the notebook saved to a file")
+    if not store:
+        return default_root(Path(nb.path))
+    url = urlparse(store)
+    if url.scheme in ("", "file"):
+        path = unquote(url.path) if url.scheme else store
+        return Path(os.path.expanduser(path)).absolute()
+    raise ExecutorError(
+        f"--store {store}: only a folder or a file:// URL is supported (a folder every "
+        "worker can reach, such as a shared mount); see docs/scale.md"
+    )
+
+
+def refuse_unsafe(p: Pipeline, plan: RunPlan) -> None:
+    """Raise :class:`UnsafePipelineError` if an edge error touches the plan."""
+    members = {s.index for s in plan.steps}
+    errors = tuple(d for d in check(p) if d.severity is Severity.ERROR and d.cell_index in members)
+    if errors:
+        lines = "; ".join(f"cell {d.cell_index + 1} {d.code}: {d.message}" for d in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise UnsafePipelineError(
+            f"{p.notebook.display_name}: cannot run components apart while the pipeline "
+            f"has edge errors: {lines}{more}",
+            errors,
+        )
+
+
+def build_tasks(
+    nb: Notebook,
+    plan: RunPlan,
+    params: Sequence[ParamValue],
+    overrides: Mapping[str, Override] | None,
+    store: str | None,
+    timeout: float | None,
+) -> TaskGraph:
+    """Tasks for every plan step, keyed exactly as a serial run keys them."""
+    p = build(nb)
+    refuse_unsafe(p, plan)
+    if nb.language != "python":
+        raise ExecutorError(f"{nb.display_name}: scaled-out runs need a Python notebook")
+    root = store_root(nb, store)
+    assert nb.path is not None  # store_root checked it
+    keys = compute_keys(nb, p, effective_parameters(nb, overrides))
+    members = [s.index for s in plan.steps]
+    rank = {idx: i for i, idx in enumerate(members)}
+    code = parameters_code(params)
+    tasks: list[ComponentTask] = []
+    parents: dict[int, tuple[int, ...]] = {}
+    for step in plan.steps:
+        idx = step.index
+        ancestors = sorted((a for a in p.ancestors(idx) if a in rank), key=rank.__getitem__)
+        a = p.analyses[idx]
+        tasks.append(
+            ComponentTask(
+                index=idx,
+                node=str(step.node),
+                name=step.name,
+                source=p.cell(idx).source,
+                key=keys[idx],
+                ancestors=tuple((p.cell(x).name, keys[x]) for x in ancestors),
+                provides=tuple(sorted(a.provides)),
+                deletes=tuple(sorted(a.deletes)),
+                parameters_code=code,
+                store_root=str(root),
+                notebook=Path(nb.path).name,
+                language=nb.language,
+                cwd=str(Path(nb.path).absolute().parent),
+                timeout=timeout,
+            )
+        )
+        parents[idx] = tuple(x for x in p.parents(idx) if x in rank)
+    return TaskGraph(tuple(tasks), parents, root)
+
+
+def key_of(graph: TaskGraph) -> dict[int, CacheKey]:
+    return {t.index: t.key for t in graph.tasks}
