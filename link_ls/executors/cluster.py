@@ -1,0 +1,161 @@
+"""The ``dask`` executor: every component a task on a Dask distributed cluster.
+
+Without ``--scheduler`` a ``LocalCluster`` of ``--workers`` processes (one thread
+each) is started and closed after the run; with it, the run connects to that
+scheduler and leaves the cluster as it found it. A task gets its component's
+:class:`~link_ls.executors.model.ComponentTask` and its parents' results (Dask
+passes them, so it also orders the tasks); on the worker it runs the component in
+the worker's IPython shell against the shared store. A component whose parent did
+not complete returns at once, not run.
+
+Failures: an exception in the component is a result, not a Dask error. A worker that
+dies mid-task is Dask's business first — the scheduler reruns the task elsewhere up
+to ``distributed.scheduler.allowed-failures`` times — and then a ``KilledWorker``
+error reported for that component. The entry of a component is renamed into place
+only when complete, so a worker killed mid-save leaves nothing a later run would read.
+
+``distributed`` is an optional dependency (``pip install 'link-ls[dask]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from link_ls.executors.component import host_label, run_component
+from link_ls.executors.events import ClusterReady, Outcomes
+from link_ls.executors.model import (
+    ComponentResult,
+    ComponentTask,
+    ExecutorError,
+    ExecutorOptions,
+)
+from link_ls.executors.tasks import TaskGraph
+from link_ls.kernel.report import ErrorKind, StepError, StepStatus
+
+
+def component_task(task: ComponentTask, *parents: ComponentResult) -> ComponentResult:
+    """The function a Dask worker runs for one component (module-level: workers import it)."""
+    if any(not p.ok for p in parents):
+        return ComponentResult(task.index, StepStatus.NOT_RUN)
+    from link_ls.executors.shell import COMPONENT_LOCK, worker_session
+
+    try:
+        from distributed import get_worker
+
+        where = f"{get_worker().address} (pid {os.getpid()})"
+    except (ImportError, ValueError):
+        where = host_label()
+    with COMPONENT_LOCK:
+        old = os.getcwd()
+        if os.path.isdir(task.cwd):
+            os.chdir(task.cwd)  # relative paths in the code mean the notebook's folder
+        try:
+            return run_component(worker_session(), task, where)
+        finally:
+            os.chdir(old)
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ExecutorError(
+            "the dask executor needs Dask distributed: pip install 'link-ls[dask]'"
+        ) from None
+    return distributed
+
+
+@contextmanager
+def _client(options: ExecutorOptions) -> Iterator[Any]:
+    distributed = _distributed()
+    if options.scheduler:
+        try:
+            client = distributed.Client(options.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler {options.scheduler}: {e}"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = distributed.LocalCluster(
+        n_workers=options.worker_count,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=40,  # logging.ERROR: a worker restart is reported by the run itself
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _dashboard(client: Any) -> str | None:
+    """The dashboard's address when the scheduler serves one (it needs bokeh there)."""
+    services = client.scheduler_info().get("services", {})
+    return str(client.dashboard_link) if "dashboard" in services else None
+
+
+def run_dask(
+    graph: TaskGraph,
+    todo: list[ComponentTask],
+    outcomes: Outcomes,
+    options: ExecutorOptions,
+    cancel: threading.Event,
+) -> tuple[str | None, tuple[str, ...]]:
+    """Run ``todo`` on the cluster, record each result; the dashboard link and workers."""
+    if not todo:
+        return None, ()
+    distributed = _distributed()
+    with _client(options) as client:
+        workers = tuple(sorted(client.scheduler_info().get("workers", {})))
+        dashboard = _dashboard(client)
+        if outcomes.sink is not None:
+            outcomes.sink(ClusterReady("dask", workers, dashboard))
+        run_id = uuid.uuid4().hex[:8]
+        futures: dict[int, Any] = {}
+        for t in todo:
+            parents = [futures[p] for p in graph.parents.get(t.index, ()) if p in futures]
+            futures[t.index] = client.submit(
+                component_task,
+                t,
+                *parents,
+                key=f"link-ls-{run_id}-{t.index + 1}-{t.key[:12]}",
+                pure=False,
+            )
+        index_of = {f.key: i for i, f in futures.items()}
+        seq = distributed.as_completed(list(futures.values()), with_results=False)
+        for fut in seq:
+            idx = index_of[fut.key]
+            if cancel.is_set():
+                for f in futures.values():
+                    f.cancel()
+            outcomes.record(_result(idx, fut))
+    return dashboard, workers
+
+
+def _result(idx: int, fut: Any) -> ComponentResult:
+    if fut.status == "finished":
+        result: ComponentResult = fut.result()
+        return result
+    if fut.status == "cancelled":
+        return ComponentResult(idx, StepStatus.NOT_RUN)
+    exc = fut.exception()
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        text = "the worker running it died (after retries on other workers)"
+        err = StepError(ErrorKind.KERNEL_DIED, name, text)
+    else:
+        err = StepError(ErrorKind.EXCEPTION, name, str(exc))
+    return ComponentResult(idx, StepStatus.ERROR, error=err, where="(lost)", finished=time.time())
