@@ -39,10 +39,8 @@ from link_ls.executors.tasks import TaskGraph
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
 
-def component_task(task: ComponentTask, *parents: ComponentResult) -> ComponentResult:
+def component_task(task: ComponentTask) -> ComponentResult:
     """The function a Dask worker runs for one component (module-level: workers import it)."""
-    if any(not p.ok for p in parents):
-        return ComponentResult(task.index, StepStatus.NOT_RUN)
     from link_ls.executors.shell import COMPONENT_LOCK, worker_session
 
     try:
@@ -124,24 +122,31 @@ def run_dask(
         if outcomes.sink is not None:
             outcomes.sink(ClusterReady("dask", workers, dashboard))
         run_id = uuid.uuid4().hex[:8]
-        futures: dict[int, Any] = {}
-        for t in todo:
-            parents = [futures[p] for p in graph.parents.get(t.index, ()) if p in futures]
-            futures[t.index] = client.submit(
-                component_task,
-                t,
-                *parents,
-                key=f"link-ls-{run_id}-{t.index + 1}-{t.key[:12]}",
-                pure=False,
+        index_of: dict[str, int] = {}
+        # a component is submitted when its parents are done, without their results as
+        # Dask data: the store carries the variables, and the scheduler is free to put
+        # siblings on different workers instead of next to their parent's result
+        seq = distributed.as_completed()
+        live: list[Any] = []
+
+        def submit(t: ComponentTask) -> None:
+            fut = client.submit(
+                component_task, t, key=f"link-ls-{run_id}-{t.index + 1}-{t.key[:12]}", pure=False
             )
-        index_of = {f.key: i for i, f in futures.items()}
-        seq = distributed.as_completed(list(futures.values()), with_results=False)
+            index_of[fut.key] = t.index
+            seq.add(fut)
+            live.append(fut)
+            outcomes.emit_started(t.index, "submitted to the cluster")
+
+        for t in todo:
+            outcomes.release(t.index, submit, cancel.is_set())
         for fut in seq:
-            idx = index_of[fut.key]
             if cancel.is_set():
-                for f in futures.values():
-                    f.cancel()
+                for f in live:
+                    f.cancel()  # Ctrl-C: what has not finished is not run
+            idx = index_of[fut.key]
             outcomes.record(_result(idx, fut))
+            outcomes.release_children(idx, submit, cancel.is_set())
     return dashboard, workers
 
 

@@ -52,6 +52,11 @@ class Outcomes:
         self.parents = parents
         self.sink = sink
         self.results: dict[int, ComponentResult] = {}
+        self.children: dict[int, list[int]] = {}
+        for idx, pars in parents.items():
+            for par in pars:
+                self.children.setdefault(par, []).append(idx)
+        self._submitted: set[int] = set()
 
     def emit_started(self, idx: int, where: str) -> None:
         if self.sink is not None:
@@ -81,3 +86,21 @@ class Outcomes:
 
     def ready(self, idx: int) -> bool:
         return all(p in self.results for p in self.parents.get(idx, ()))
+
+    def release(self, idx: int, submit: Callable[[ComponentTask], None], stop: bool) -> None:
+        """Submit ``idx`` once every parent has a result; record it "not run" instead when
+        an ancestor failed (or ``stop``), and go on to its children."""
+        if idx in self.results or idx in self._submitted or not self.ready(idx):
+            return
+        if stop or self.blocker(idx) is not None:
+            self.record(ComponentResult(idx, StepStatus.NOT_RUN))
+            self.release_children(idx, submit, stop)
+            return
+        self._submitted.add(idx)
+        submit(self.tasks[idx])
+
+    def release_children(
+        self, idx: int, submit: Callable[[ComponentTask], None], stop: bool
+    ) -> None:
+        for child in self.children.get(idx, ()):
+            self.release(child, submit, stop)

@@ -19,7 +19,7 @@ from link_ls.executors.component import CellRun, OutputCallback, run_component
 from link_ls.executors.events import ClusterReady, Outcomes
 from link_ls.executors.model import ComponentResult, ComponentTask, ExecutorOptions
 from link_ls.executors.tasks import TaskGraph
-from link_ls.kernel.report import ErrorKind, StepError, StepStatus
+from link_ls.kernel.report import ErrorKind, StepError
 from link_ls.kernel.session import ExecStatus, KernelSession
 
 _KIND = {
@@ -75,11 +75,6 @@ def run_parallel(
     if not todo:
         return
     n = max(1, min(options.worker_count, len(todo)))
-    by_index = {t.index: t for t in todo}
-    children: dict[int, list[int]] = {}
-    for idx, parents in graph.parents.items():
-        for p in parents:
-            children.setdefault(p, []).append(idx)
     with _kernels(n, options.kernel, todo[0].cwd) as sessions:
         free: queue.Queue[int] = queue.Queue()
         for i in range(n):
@@ -101,24 +96,14 @@ def run_parallel(
         pending: dict[Future[ComponentResult], int] = {}
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-parallel") as pool:
 
-            def release(idx: int) -> None:
-                """Start ``idx`` when its parents are done (or record it as blocked)."""
-                if idx in outcomes.results or not outcomes.ready(idx):
-                    return
-                if outcomes.blocker(idx) is not None or cancel.is_set():
-                    outcomes.record(ComponentResult(idx, StepStatus.NOT_RUN))
-                    for c in children.get(idx, ()):
-                        release(c)
-                    return
-                if idx in by_index and idx not in pending.values():
-                    pending[pool.submit(work, by_index[idx])] = idx
+            def submit(task: ComponentTask) -> None:
+                pending[pool.submit(work, task)] = task.index
 
             for t in todo:
-                release(t.index)
+                outcomes.release(t.index, submit, cancel.is_set())
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     idx = pending.pop(fut)
                     outcomes.record(fut.result())
-                    for c in children.get(idx, ()):
-                        release(c)
+                    outcomes.release_children(idx, submit, cancel.is_set())
