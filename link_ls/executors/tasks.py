@@ -2,10 +2,11 @@
 
 A component run apart from the others sees only what its ancestors left (restored
 from their cache entries), so a pipeline whose edges do not say where every read
-comes from cannot be run this way: any error-level diagnostic (a read from a
-non-parent, a cycle, an ambiguous definition, a missing parent, a syntax error)
-refuses the run with those diagnostics. The cache keys are the serial run's
-(:func:`link_ls.cache.keys.compute_keys`), so entries move between executors.
+comes from cannot be run this way: an edge diagnostic (a read from a non-parent, a
+cycle, an ambiguous definition, a missing parent, a duplicate id) or any error-level
+diagnostic (a syntax error) refuses the run with those diagnostics. The cache keys
+are the serial run's (:func:`link_ls.cache.keys.compute_keys`), so entries move
+between executors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipeline
 from link_ls.kernel.params import Override, ParamValue, parameters_code
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline, RunPlan, Severity, build, check
+from link_ls.pipeline.codes import Code
+
+#: diagnostics that say an edge does not tell where a read comes from, whatever their
+#: severity in the editor: in one kernel the run order hides them, apart they change results
+EDGE_ERRORS = frozenset(
+    str(c)
+    for c in (
+        Code.CYCLE,
+        Code.BAD_PARENT,
+        Code.MISSING_PARENT,
+        Code.AMBIGUOUS,
+        Code.DUPLICATE,
+        Code.OUT_OF_ORDER,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,11 @@ def store_root(nb: Notebook, store: str | None) -> Path:
 def refuse_unsafe(p: Pipeline, plan: RunPlan) -> None:
     """Raise :class:`UnsafePipelineError` if an edge error touches the plan."""
     members = {s.index for s in plan.steps}
-    errors = tuple(d for d in check(p) if d.severity is Severity.ERROR and d.cell_index in members)
+    errors = tuple(
+        d
+        for d in check(p)
+        if (d.severity is Severity.ERROR or str(d.code) in EDGE_ERRORS) and d.cell_index in members
+    )
     if errors:
         lines = "; ".join(f"cell {d.cell_index + 1} {d.code}: {d.message}" for d in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""

@@ -66,7 +66,7 @@ def test_dask_and_serial_give_the_same_outputs_and_keys(
     dask_store = CacheStore.for_notebook(dask_nb)
     assert serial_store.keys() == dask_store.keys()
     assert len(dask_store.keys()) == 8
-    for key in dask_store.keys():
+    for key in dask_store.keys():  # noqa: SIM118 (a method, not a dict)
         ours, theirs = dask_store.usable(key), serial_store.usable(key)
         assert ours is not None and theirs is not None
         assert stdout_of(dask_store.read_outputs(ours)) == stdout_of(
@@ -106,7 +106,7 @@ def test_a_worker_killed_mid_task_is_retried_and_leaves_no_partial_entry(
     assert got["victim"].status is StepStatus.EXECUTED
     assert stdout_of(got["after"].outputs) == "11\n"
     store = CacheStore.for_notebook(path)
-    for key in store.keys():
+    for key in store.keys():  # noqa: SIM118 (a method, not a dict)
         m = store.manifest(key)
         assert m is not None and store.complete(m) and not store.verify(m)
 
