@@ -57,7 +57,7 @@ class ComponentTask:
     name: str
     source: str
     key: CacheKey
-    #: every ancestor's key with its name, in pipeline order: restored before the code runs
+    #: the ancestors whose entries it needs (name, key), in pipeline order: restored first
     ancestors: tuple[tuple[str, CacheKey], ...]
     #: names the component defines or mutates, and deletes (what its entry saves)
     provides: tuple[str, ...]

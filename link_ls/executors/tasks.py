@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from link_ls.cache.keys import CacheKey, compute_keys, effective_parameters
+from link_ls.cache.keys import compute_keys, effective_parameters
 from link_ls.cache.store import default_root
 from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipelineError
 from link_ls.kernel.params import Override, ParamValue, parameters_code
@@ -109,8 +109,8 @@ def build_tasks(
     parents: dict[int, tuple[int, ...]] = {}
     for step in plan.steps:
         idx = step.index
-        ancestors = sorted((a for a in p.ancestors(idx) if a in rank), key=rank.__getitem__)
         a = p.analyses[idx]
+        ancestors = _suppliers(p, idx, rank)
         tasks.append(
             ComponentTask(
                 index=idx,
@@ -133,5 +133,23 @@ def build_tasks(
     return TaskGraph(tuple(tasks), parents, root)
 
 
-def key_of(graph: TaskGraph) -> dict[int, CacheKey]:
-    return {t.index: t.key for t in graph.tasks}
+def _suppliers(p: Pipeline, idx: int, rank: Mapping[int, int]) -> list[int]:
+    """The ancestors whose entries a component needs, in pipeline order.
+
+    Those that provide, mutate or delete a name it reads or mutates — every one of them,
+    not only the latest, since an entry may record a name as absent (a branch not taken)
+    and then the earlier value is the one a serial run would see — and those whose
+    definitions are unknown (``exec``, star imports). A component whose own reads are
+    unknown gets every ancestor. Restoring in pipeline order leaves what one kernel would.
+    """
+    ancestors = sorted((x for x in p.ancestors(idx) if x in rank), key=rank.__getitem__)
+    a = p.analyses[idx]
+    if a.unknown:
+        return ancestors
+    wanted = a.reads | a.mutations
+    out = []
+    for x in ancestors:
+        b = p.analyses[x]
+        if b.unknown or wanted & (b.provides | b.deletes):
+            out.append(x)
+    return out
