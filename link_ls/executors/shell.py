@@ -49,8 +49,13 @@ class ShellSession:
 
     def __init__(self) -> None:
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
 
-        self.shell: Any = InteractiveShell.instance()
+        config = Config()
+        # workers of one machine share ~/.ipython's history database: its lock would
+        # serialise them, and a worker's history is of no use to anyone
+        config.HistoryManager.enabled = False
+        self.shell: Any = InteractiveShell.instance(config=config)
         self._collector: OutputCollector | None = None
         self._error: StepError | None = None
         self._install_hooks()
