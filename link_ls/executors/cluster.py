@@ -126,7 +126,9 @@ def run_dask(
         # a component is submitted when its parents are done, without their results as
         # Dask data: the store carries the variables, and the scheduler is free to put
         # siblings on different workers instead of next to their parent's result
-        seq = distributed.as_completed()
+        # results come with the completions, in batches: one round trip per completed
+        # task would make the caller the bottleneck of a wide pipeline
+        seq = distributed.as_completed(with_results=True, raise_errors=False)
         live: list[Any] = []
 
         def submit(t: ComponentTask) -> None:
@@ -140,23 +142,23 @@ def run_dask(
 
         for t in todo:
             outcomes.release(t.index, submit, cancel.is_set())
-        for fut in seq:
+        for batch in seq.batches():
             if cancel.is_set():
                 for f in live:
                     f.cancel()  # Ctrl-C: what has not finished is not run
-            idx = index_of[fut.key]
-            outcomes.record(_result(idx, fut))
-            outcomes.release_children(idx, submit, cancel.is_set())
+            for fut, value in batch:
+                idx = index_of[fut.key]
+                outcomes.record(_result(idx, fut, value))
+                outcomes.release_children(idx, submit, cancel.is_set())
     return dashboard, workers
 
 
-def _result(idx: int, fut: Any) -> ComponentResult:
-    if fut.status == "finished":
-        result: ComponentResult = fut.result()
-        return result
-    if fut.status == "cancelled":
+def _result(idx: int, fut: Any, value: Any) -> ComponentResult:
+    if isinstance(value, ComponentResult):
+        return value
+    if fut.status == "cancelled" or not isinstance(value, BaseException):
         return ComponentResult(idx, StepStatus.NOT_RUN)
-    exc = fut.exception()
+    exc = value
     name = type(exc).__name__
     if name == "KilledWorker":
         text = "the worker running it died (after retries on other workers)"

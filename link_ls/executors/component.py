@@ -53,6 +53,9 @@ class ComponentSession(Protocol):
 
     def run_silent(self, code: str, timeout: float | None = None) -> str: ...
 
+    def reset(self, timeout: float | None) -> None:
+        """Empty the user namespace (what ``%reset -f`` does)."""
+
     def run_cell(
         self, source: str, timeout: float | None, on_output: OutputCallback | None
     ) -> CellRun: ...
@@ -86,7 +89,9 @@ def run_component(
     t0 = time.time()
     store = CacheStore(Path(task.store_root), task.notebook)
     try:
-        session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
+        session.reset(task.timeout)
+        if task.parameters_code:
+            session.run_silent(task.parameters_code, task.timeout)
         _restore(session, store, task)
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, type(e).__name__, str(e), t0, where)
