@@ -7,7 +7,8 @@ Each executor runs it from an empty store: serial with ``link-ls run --no-cache`
 saves nothing; parallel and dask must write every entry, that is how their components
 get their inputs), dask on a LocalCluster started beforehand, as an existing cluster is
 used (its start-up is shown on a row of its own). Prints wall time, the median
-component time and the speed-up over serial. Target: >= 3x with 4 workers for 200 components of width 8.
+component time and the speed-up over serial. Target: >= 3x with 4 workers for 200
+components of width 8.
 
 ``--quick`` runs 48 components of 0.1 s (a smoke run of about half a minute).
 """
