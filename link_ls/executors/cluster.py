@@ -156,9 +156,10 @@ def run_dask(
 def _result(idx: int, fut: Any, value: Any) -> ComponentResult:
     if isinstance(value, ComponentResult):
         return value
-    if fut.status == "cancelled" or not isinstance(value, BaseException):
+    if fut.status == "cancelled":
         return ComponentResult(idx, StepStatus.NOT_RUN)
-    exc = value
+    # an erred task: ask for its exception (one round trip, for failures only)
+    exc = value if isinstance(value, BaseException) else fut.exception()
     name = type(exc).__name__
     if name == "KilledWorker":
         text = "the worker running it died (after retries on other workers)"
