@@ -33,8 +33,22 @@ from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
-#: resets the user namespace of an IPython kernel or shell (``%reset -f``, output history too)
-RESET_CODE = "get_ipython().reset(new_session=False)\n"
+#: empties the user namespace of an IPython kernel or shell, output history included, as
+#: ``%reset -f`` does but without its full ``gc.collect`` (slow in a Dask worker's heap)
+RESET_CODE = """
+def __link_ls_reset():
+    ip = get_ipython()
+    ns, hidden = ip.user_ns, ip.user_ns_hidden
+    for name in [n for n in ns if n not in hidden and not n.startswith("__")]:
+        del ns[name]
+    if isinstance(ns.get("Out"), dict):
+        ns["Out"].clear()
+    ns.update({"_": "", "__": "", "___": ""})
+try:
+    __link_ls_reset()
+finally:
+    del __link_ls_reset
+"""
 
 OutputCallback = Callable[[dict[str, Any]], None]
 
@@ -52,9 +66,6 @@ class ComponentSession(Protocol):
     """What running a component needs from the thing that executes Python."""
 
     def run_silent(self, code: str, timeout: float | None = None) -> str: ...
-
-    def reset(self, timeout: float | None) -> None:
-        """Empty the user namespace (what ``%reset -f`` does)."""
 
     def run_cell(
         self, source: str, timeout: float | None, on_output: OutputCallback | None
@@ -89,9 +100,7 @@ def run_component(
     t0 = time.time()
     store = CacheStore(Path(task.store_root), task.notebook)
     try:
-        session.reset(task.timeout)
-        if task.parameters_code:
-            session.run_silent(task.parameters_code, task.timeout)
+        session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
         _restore(session, store, task)
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, type(e).__name__, str(e), t0, where)

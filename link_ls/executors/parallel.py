@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
-from link_ls.executors.component import RESET_CODE, CellRun, OutputCallback, run_component
+from link_ls.executors.component import CellRun, OutputCallback, run_component
 from link_ls.executors.events import ClusterReady, Outcomes
 from link_ls.executors.model import ComponentResult, ComponentTask, ExecutorOptions
 from link_ls.executors.tasks import TaskGraph
@@ -40,9 +40,6 @@ class KernelComponentSession:
     def run_silent(self, code: str, timeout: float | None = None) -> str:
         self.session.start()
         return self.session.run_silent(code, timeout)
-
-    def reset(self, timeout: float | None) -> None:
-        self.run_silent(RESET_CODE, timeout)
 
     def run_cell(
         self, source: str, timeout: float | None, on_output: OutputCallback | None

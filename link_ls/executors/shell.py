@@ -150,20 +150,6 @@ class ShellSession:
         count = result.execution_count if isinstance(result.execution_count, int) else None
         return CellRun(collector.snapshot(), error, count)
 
-    def reset(self, timeout: float | None) -> None:
-        """Drop the user's names (IPython's own ``reset`` runs a full ``gc.collect``, slow in
-        a worker's large heap); the output history goes too."""
-        with COMPONENT_LOCK:
-            ns = self.shell.user_ns
-            hidden = self.shell.user_ns_hidden
-            for name in [n for n in ns if n not in hidden and not n.startswith("__")]:
-                del ns[name]
-            out = ns.get("Out")
-            if isinstance(out, dict):
-                out.clear()
-            ns.update({"_": "", "__": "", "___": ""})
-            self.shell.execution_count = 1
-
     def run_silent(self, code: str, timeout: float | None = None) -> str:
         """Run helper code; its stdout. Raises RuntimeError when the code raises."""
         collector = OutputCollector()
