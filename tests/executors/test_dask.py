@@ -167,3 +167,27 @@ def test_a_raising_component_skips_its_descendants_only(
     assert got["good"].status is StepStatus.EXECUTED
     assert stdout_of(got["good"].outputs) == "good 2\n"
     assert not report.report.ok
+
+
+def test_magics_and_displays_work_on_a_worker(tmp_path: Path, dask_scheduler: str) -> None:
+    path = write_pipeline(
+        tmp_path,
+        [
+            component("shell", "lines = !echo from-the-shell\n%time n = len(lines)"),
+            component(
+                "show",
+                "from IPython.display import display, Markdown\n"
+                "display(Markdown('**bold**'))\n"
+                "lines[0].upper()",
+                ["shell"],
+            ),
+        ],
+    )
+    report = scaled(path, executor="dask", scheduler=dask_scheduler)
+    assert report.report.ok, [c.describe() for c in report.components]
+    got = by_name(report)
+    assert "Wall time" in stdout_of(got["shell"].outputs)
+    kinds = [o["output_type"] for o in got["show"].outputs]
+    assert kinds == ["display_data", "execute_result"]
+    assert got["show"].outputs[0]["data"]["text/markdown"] == "**bold**"
+    assert got["show"].outputs[1]["data"]["text/plain"] == "'FROM-THE-SHELL'"
