@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from link_ls.cache.errors import CacheError
-from link_ls.cache.store import CacheStore
+from link_ls.executors.component import open_store
 from link_ls.executors.events import (
     ClusterReady,
     ComponentFinished,
@@ -83,11 +83,13 @@ def run_scaled(
     graph = build_tasks(nb, plan, params, overrides, options.store, options.timeout)
     tasks = {t.index: t for t in graph.tasks}
     outcomes = Outcomes(tasks, graph.parents, on_event)
-    store = CacheStore(graph.store_root, graph.tasks[0].notebook) if graph.tasks else None
     todo = []
     for t in graph.tasks:
-        m = store.usable(t.key) if store is not None and options.reuse else None
-        if m is not None and store is not None:
+        store, remote = open_store(t)
+        m = None
+        if options.reuse:
+            m = remote.fetch(t.key) if remote is not None else store.usable(t.key)
+        if m is not None:
             try:
                 outputs = tuple(store.read_outputs(m))
             except CacheError:
@@ -121,4 +123,5 @@ def run_scaled(
         duration=time.monotonic() - t0,
         stopped=ev.is_set(),
     )
-    return ScaleReport(options.executor, report, results, str(graph.store_root), dashboard, workers)
+    where = graph.store_url or str(graph.store_root)
+    return ScaleReport(options.executor, report, results, where, dashboard, workers)

@@ -31,6 +31,7 @@ from link_ls.cache.store import CacheStore
 from link_ls.cache.transfer import apply_entry, discard_staged, save_entry, stage_entries
 from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
+from link_ls.executors.remote import RemoteStore, mirror_root
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
 #: empties the user namespace of an IPython kernel or shell, output history included, as
@@ -98,10 +99,10 @@ def run_component(
     """Run ``task`` in ``session`` against the store; never raises for the component's own
     failure (the result says it)."""
     t0 = time.time()
-    store = CacheStore(Path(task.store_root), task.notebook)
     try:
+        store, remote = open_store(task)
         session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
-        _restore(session, store, task)
+        _restore(session, store, remote, task)
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, type(e).__name__, str(e), t0, where)
     except Exception as e:  # the kernel's own errors (died, timed out) — one line each
@@ -134,6 +135,11 @@ def run_component(
         )
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, "CacheSaveError", str(e), t0, where)
+    if remote is not None and m.usable:
+        try:
+            remote.publish(task.key)
+        except LinkError as e:
+            return _fail(task, ErrorKind.CACHE, "CacheSaveError", str(e), t0, where)
     if not m.usable:
         bad = ", ".join(f"{u.name} ({u.error})" for u in m.unserialisable)
         why = f"cannot serialise {bad}: its descendants cannot be given its variables"
@@ -150,11 +156,24 @@ def run_component(
     )
 
 
-def _restore(session: ComponentSession, store: CacheStore, task: ComponentTask) -> None:
-    """Every ancestor's entry into the namespace, all checked before any is applied."""
+def open_store(task: ComponentTask) -> tuple[CacheStore, RemoteStore | None]:
+    """The local store a task works in, and the remote one it mirrors (if any)."""
+    if task.store_url is None:
+        return CacheStore(Path(task.store_root), task.notebook), None
+    local = CacheStore(mirror_root(task.store_url), task.notebook)
+    return local, RemoteStore(task.store_url, task.notebook, local)
+
+
+def _restore(
+    session: ComponentSession,
+    store: CacheStore,
+    remote: RemoteStore | None,
+    task: ComponentTask,
+) -> None:
+    """The supplying ancestors' entries into the namespace, all checked before any is applied."""
     manifests = []
     for name, key in task.ancestors:
-        m = store.usable(key)
+        m = remote.fetch(key) if remote is not None else store.usable(key)
         if m is None:
             raise CacheError(f"ancestor {name!r} has no usable entry in {store.root}")
         manifests.append(m)

@@ -68,6 +68,9 @@ class ComponentTask:
     language: str
     cwd: str
     timeout: float | None = None
+    #: an fsspec URL when the store is remote: ``store_root`` is then only the caller's
+    #: mirror, and each machine mirrors it in its own temporary folder
+    store_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from link_ls.cache.keys import compute_keys, effective_parameters
-from link_ls.cache.store import default_root
+from link_ls.cache.store import CacheStore, default_root
 from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipelineError
 from link_ls.kernel.params import Override, ParamValue, parameters_code
 from link_ls.notebook import Notebook
@@ -47,25 +47,31 @@ class TaskGraph:
     tasks: tuple[ComponentTask, ...]
     parents: Mapping[int, tuple[int, ...]]
     store_root: Path
+    #: the fsspec URL of a remote store (``store_root`` is then this machine's mirror)
+    store_url: str | None = None
 
 
-def store_root(nb: Notebook, store: str | None) -> Path:
-    """The store as a local folder: a path or a ``file://`` URL; default beside the notebook.
+def store_root(nb: Notebook, store: str | None) -> tuple[Path, str | None]:
+    """The store as a local folder, and its URL when it is remote.
 
-    Workers must reach the same folder (on one machine, or a shared mount).
+    A path or ``file://`` URL is used as it is (workers must reach the same folder: one
+    machine, or a shared mount); the default is the notebook's cache folder. Any other
+    fsspec URL (``s3://bucket/cache``) is remote: each machine works in a local mirror
+    (:mod:`link_ls.executors.remote`).
     """
     if nb.path is None:
         raise ExecutorError("a scaled-out run needs the notebook saved to a file")
     if not store:
-        return default_root(Path(nb.path))
+        return default_root(Path(nb.path)), None
     url = urlparse(store)
-    if url.scheme in ("", "file"):
-        path = unquote(url.path) if url.scheme else store
-        return Path(os.path.expanduser(path)).absolute()
-    raise ExecutorError(
-        f"--store {store}: only a folder or a file:// URL is supported (a folder every "
-        "worker can reach, such as a shared mount); see docs/scale.md"
-    )
+    if url.scheme in ("", "file") or (len(url.scheme) == 1 and os.name == "nt"):
+        path = unquote(url.path) if url.scheme == "file" else store
+        return Path(os.path.expanduser(path)).absolute(), None
+    from link_ls.executors.remote import RemoteStore, mirror_root
+
+    name = Path(nb.path).name
+    RemoteStore(store, name, CacheStore(mirror_root(store), name))  # protocol known?
+    return mirror_root(store), store
 
 
 def refuse_unsafe(p: Pipeline, plan: RunPlan) -> None:
@@ -99,7 +105,7 @@ def build_tasks(
     refuse_unsafe(p, plan)
     if nb.language != "python":
         raise ExecutorError(f"{nb.display_name}: scaled-out runs need a Python notebook")
-    root = store_root(nb, store)
+    root, url = store_root(nb, store)
     assert nb.path is not None  # store_root checked it
     keys = compute_keys(nb, p, effective_parameters(nb, overrides))
     members = [s.index for s in plan.steps]
@@ -127,10 +133,11 @@ def build_tasks(
                 language=nb.language,
                 cwd=str(Path(nb.path).absolute().parent),
                 timeout=timeout,
+                store_url=url,
             )
         )
         parents[idx] = tuple(x for x in p.parents(idx) if x in rank)
-    return TaskGraph(tuple(tasks), parents, root)
+    return TaskGraph(tuple(tasks), parents, root, url)
 
 
 def _suppliers(p: Pipeline, idx: int, rank: Mapping[int, int]) -> list[int]:

@@ -3,11 +3,13 @@ cache keys match the serial run, a lost worker and a raising component end the r
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from link_ls.cache.store import CacheStore
+from link_ls.executors.remote import mirror_root
 from link_ls.kernel.report import StepStatus
 from tests.conftest import LinkLs
 from tests.executors.conftest import (
@@ -191,3 +193,23 @@ def test_magics_and_displays_work_on_a_worker(tmp_path: Path, dask_scheduler: st
     assert kinds == ["display_data", "execute_result"]
     assert got["show"].outputs[0]["data"]["text/markdown"] == "**bold**"
     assert got["show"].outputs[1]["data"]["text/plain"] == "'FROM-THE-SHELL'"
+
+
+def test_a_remote_store_url_carries_entries_between_machines(
+    tmp_path: Path, dask_scheduler: str
+) -> None:
+    # fsspec's "local" protocol goes through the same code as s3:// or gcs:// would
+    remote = tmp_path / "bucket"
+    url = f"local://{remote}"
+    nb = copy_example(tmp_path / "nb")
+    first = scaled(nb, executor="dask", scheduler=dask_scheduler, store=url)
+    assert first.report.ok and first.store == url
+    entries = list((remote / nb.name).iterdir())
+    assert len(entries) == 8 and all((e / "manifest.json").is_file() for e in entries)
+    # a machine without a mirror: every entry comes down from the URL, nothing runs
+    shutil.rmtree(mirror_root(url))
+    again = scaled(nb, executor="parallel", store=url)
+    assert [c.status for c in again.components] == [StepStatus.RESTORED] * 8
+    assert stdout_of(by_name(again)["report"].outputs) == (
+        "the model is 93% better than the baseline\n"
+    )

@@ -63,7 +63,7 @@ def test_a_read_from_a_non_parent_is_refused_with_the_diagnostic(
     assert not (tmp_path / ".link_ls").exists()  # nothing ran
 
 
-def test_a_store_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
+def test_a_store_url_of_an_unknown_protocol_is_refused(tmp_path: Path) -> None:
     path = write_pipeline(tmp_path, [component("a", "a = 1")])
-    with pytest.raises(ExecutorError, match="file:// URL"):
-        scaled(path, executor="dask", store="s3://bucket/cache")
+    with pytest.raises(ExecutorError, match="--store nosuch://bucket/cache"):
+        scaled(path, executor="parallel", store="nosuch://bucket/cache")
