@@ -129,8 +129,9 @@ def _scale_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--store",
         metavar="URL",
-        help="parallel/dask: the cache store every worker reads and writes, a folder or "
-        "file:// URL (default: --cache-dir, else .link_ls/cache/ beside the notebook)",
+        help="parallel/dask: the cache store every worker reads and writes: a folder, or an "
+        "fsspec URL such as s3://bucket/cache (default: --cache-dir, else .link_ls/cache/ "
+        "beside the notebook)",
     )
 
 
