@@ -87,7 +87,7 @@ class ScaleView:
         now = time.time()
         for idx, name in self.names.items():
             state, where, since = self.state[idx]
-            shown = f"{now - since:.1f} s" if since is not None and "running" in state else ""
+            shown = f"{now - since:.1f} s" if since is not None else ""
             t.add_row(escape(name), state, escape(where), shown)
         return t
 
@@ -105,7 +105,11 @@ class ScaleView:
                 line += f", Dask dashboard {event.dashboard}"
             console.print(escape(line))
         elif isinstance(event, ComponentStarted):
-            self.state[event.task.index] = ("[blue]running[/]", event.where, time.time())
+            # Dask says when a task is submitted, not when a worker picks it up
+            state = (
+                "[blue]submitted[/]" if event.where.startswith("submitted") else "[blue]running[/]"
+            )
+            self.state[event.task.index] = (state, event.where, time.time())
         elif isinstance(event, ComponentFinished):
             self._finished(event.task.name, event.result)
         if self.live is not None:
