@@ -79,8 +79,6 @@ def run_parallel(
         free: queue.Queue[int] = queue.Queue()
         for i in range(n):
             free.put(i)
-        if outcomes.sink is not None:
-            outcomes.sink(ClusterReady("parallel", tuple(f"kernel {i + 1}" for i in range(n))))
 
         def work(task: ComponentTask) -> ComponentResult:
             slot = free.get()
@@ -95,6 +93,12 @@ def run_parallel(
 
         pending: dict[Future[ComponentResult], int] = {}
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-parallel") as pool:
+            # all kernels start at once, before the first component: a branch must not
+            # wait for its kernel while its sibling already runs
+            list(pool.map(lambda k: k.start(), sessions))
+            if outcomes.sink is not None:
+                labels = tuple(f"kernel {i + 1} (pid {k.pid})" for i, k in enumerate(sessions))
+                outcomes.sink(ClusterReady("parallel", labels))
 
             def submit(task: ComponentTask) -> None:
                 pending[pool.submit(work, task)] = task.index
