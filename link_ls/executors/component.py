@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from link_ls.cache.errors import CacheError
+from link_ls.cache.errors import CacheError, CacheRestoreError
+from link_ls.cache.snippets import apply_code, parse_result
 from link_ls.cache.store import CacheStore
-from link_ls.cache.transfer import apply_entry, discard_staged, save_entry, stage_entries
+from link_ls.cache.transfer import discard_staged, save_entry, stage_entries
 from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
 from link_ls.executors.remote import RemoteStore, mirror_root
@@ -185,5 +186,12 @@ def _restore(
         name = next(n for n, k in task.ancestors if k == key)
         discard_staged(session, task.timeout)
         raise CacheError(f"cannot restore ancestor {name!r}: {why}")
-    for m in manifests:
-        apply_entry(session, m, task.timeout)
+    # one round trip for all of them: the snippets apply in order and stop at a failure
+    try:
+        parse_result(
+            session.run_silent("".join(apply_code(m.key) for m in manifests), task.timeout)
+        )
+    except LinkError:
+        raise
+    except Exception as e:  # the kernel's own error type
+        raise CacheRestoreError(f"cannot restore the ancestors' variables: {e}") from None
