@@ -80,6 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        # the environment refused (a read-only target, a full disk): bad input, not a bug
+        where = f"{e.filename}: " if e.filename else ""
+        err_console.print(
+            f"link-ls: error: {where}{e.strerror or e}", markup=False, highlight=False
+        )
+        return 2
+    except RecursionError:
+        err_console.print(
+            "link-ls: error: input nested too deeply to process", markup=False, highlight=False
+        )
+        return 2
     except Exception as e:  # last line of defence: one line, never a traceback
         if os.environ.get("LINK_LS_DEBUG"):
             raise

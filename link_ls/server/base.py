@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -39,19 +39,65 @@ F = TypeVar("F", bound=Callable[..., Any])
 MALFORMED = "$/link-ls/malformed"
 
 
+class _Rejected:
+    """A message already answered (or dropped) while being read: nothing to dispatch."""
+
+
+REJECTED = _Rejected()
+
+
+def _is_notification(method: str) -> bool:
+    known = types.METHOD_TO_TYPES.get(method)
+    return known is not None and known[0].__name__.endswith("Notification")
+
+
 class LinkProtocol(LanguageServerProtocol):
-    """pygls' protocol, answering malformed requests and remembering cancelled ones."""
+    """pygls' protocol, answering every request (even malformed ones) and remembering
+    cancelled ones.
+
+    What pygls would drop or crash on gets a JSON-RPC error instead: a request whose id is
+    not a string or number (answered with id ``null``), a message without
+    ``"jsonrpc": "2.0"``, a notification-only method sent as a request (``InvalidRequest``),
+    params that do not match the protocol types (``InvalidParams`` naming the field).
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: ids of requests the client cancelled (``$/cancelRequest``) while they ran
         self.cancelled_ids: set[Any] = set()
 
+    def _reject(self, msg_id: Any, message: str) -> _Rejected:
+        log.warning("invalid request %r: %s", msg_id, message)
+        self._send_response(msg_id, error=JsonRpcInvalidRequest(message).to_response_error())
+        return REJECTED
+
+    def _invalid_request(self, data: dict[str, Any]) -> _Rejected | None:
+        msg_id, method = data["id"], data["method"]
+        if isinstance(msg_id, bool) or not isinstance(msg_id, (str, int)):
+            return self._reject(None, f"request id must be a string or a number, not {msg_id!r}")
+        if data.get("jsonrpc") != "2.0":
+            return self._reject(msg_id, 'not a JSON-RPC 2.0 message (needs "jsonrpc": "2.0")')
+        if not isinstance(method, str):
+            return self._reject(msg_id, f"method must be a string, not {method!r}")
+        if _is_notification(method):
+            return self._reject(msg_id, f"{method} is a notification: send it without an id")
+        return None
+
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if not isinstance(data, dict):
+            log.warning("dropped a message that is not a JSON object: %.200r", data)
+            return REJECTED
+        if "id" in data and "method" in data:
+            rejected = self._invalid_request(data)
+            if rejected is not None:
+                return rejected
+        elif "method" in data and data.get("jsonrpc") != "2.0":
+            log.warning("dropped a notification without jsonrpc 2.0: %.200r", data)
+            return REJECTED
         try:
             return super().structure_message(data)
         except JsonRpcException as e:
-            if isinstance(data, dict) and "id" in data and "method" in data:
+            if "id" in data and "method" in data:
                 method = str(data.get("method"))
                 log.warning("malformed %s request %r: %s", method, data.get("id"), e.__cause__)
                 # same id, a method whose handler answers with the error (see ``LinkServer``)
@@ -64,9 +110,12 @@ class LinkProtocol(LanguageServerProtocol):
                         "params": {"why": why},
                     }
                 )
-            raise
+            log.warning("dropped a malformed message: %s", _reason(e))
+            return REJECTED
 
     def handle_message(self, message: Any) -> None:
+        if message is REJECTED:
+            return
         if getattr(message, "method", None) == types.CANCEL_REQUEST:
             request = getattr(message, "params", None)
             if request is not None:
@@ -74,8 +123,28 @@ class LinkProtocol(LanguageServerProtocol):
         super().handle_message(message)
 
 
+def _camel(segment: str) -> str:
+    head, *rest = segment.split("_")
+    return head + "".join(r[:1].upper() + r[1:] for r in rest)
+
+
 def _reason(e: BaseException) -> str:
+    """What is wrong and where: ``expected int at params.position.line`` (cattrs' report)."""
     cause = e.__cause__
+    if isinstance(cause, Exception):
+        try:
+            from cattrs.v import transform_error
+
+            found = transform_error(cause, path="$")
+        except Exception:
+            found = []
+        parts = []
+        for item in found[:3]:
+            what, _, where = item.partition(" @ $.")
+            path = ".".join(_camel(s) for s in where.split(".")) if where else "message"
+            parts.append(f"{path}: {what}")
+        if parts:
+            return "; ".join(parts)[:300]
     text = str(cause or e).splitlines()[0] if str(cause or e) else type(cause or e).__name__
     return text[:200]
 
