@@ -15,11 +15,13 @@ import inspect
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from link_ls import __version__
 from link_ls.errors import LinkError
@@ -84,16 +86,12 @@ class LinkProtocol(LanguageServerProtocol):
         return None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        if not isinstance(data, dict):
-            log.warning("dropped a message that is not a JSON object: %.200r", data)
-            return REJECTED
-        if "id" in data and "method" in data:
+        # json.loads calls this for every object, inner ones first: only a message (it has
+        # "jsonrpc") is checked here; a top-level object without it reaches handle_message
+        if "jsonrpc" in data and "id" in data and "method" in data:
             rejected = self._invalid_request(data)
             if rejected is not None:
                 return rejected
-        elif "method" in data and data.get("jsonrpc") != "2.0":
-            log.warning("dropped a notification without jsonrpc 2.0: %.200r", data)
-            return REJECTED
         try:
             return super().structure_message(data)
         except JsonRpcException as e:
@@ -116,11 +114,60 @@ class LinkProtocol(LanguageServerProtocol):
     def handle_message(self, message: Any) -> None:
         if message is REJECTED:
             return
+        if not hasattr(message, "jsonrpc"):
+            # valid JSON that is no JSON-RPC message (a list, a number, an object without
+            # "jsonrpc"): answer it if it looks like a request, else drop it
+            if isinstance(message, dict) and "id" in message and "method" in message:
+                msg_id = message["id"]
+                ok_id = isinstance(msg_id, (str, int)) and not isinstance(msg_id, bool)
+                self._reject(
+                    msg_id if ok_id else None,
+                    'not a JSON-RPC 2.0 message (needs "jsonrpc": "2.0")',
+                )
+            else:
+                log.warning("dropped a message that is not JSON-RPC 2.0: %.200r", message)
+            return
         if getattr(message, "method", None) == types.CANCEL_REQUEST:
             request = getattr(message, "params", None)
             if request is not None:
                 self.cancelled_ids.add(request.id)
         super().handle_message(message)
+
+    # -- document sync for documents the client never opened ----------------------------
+    # pygls' own handlers raise KeyError for them (a notification: nobody would hear of
+    # it but the user, as "Error in server"); the change is dropped with a warning instead.
+    def _has_text(self, uri: str) -> bool:
+        return unquote(uri) in self.workspace.text_documents
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        if not self._has_text(params.text_document.uri):
+            log.warning("didChange for %s, which is not open: ignored", params.text_document.uri)
+            return
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except (IndexError, ValueError) as e:
+            log.warning("didChange for %s does not apply: %s", params.text_document.uri, e)
+        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)
+        if handler is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(
+        self, params: types.DidChangeNotebookDocumentParams
+    ) -> Any:
+        uri = params.notebook_document.uri
+        if unquote(uri) not in self.workspace.notebook_documents:
+            log.warning("notebookDocument/didChange for %s, which is not open: ignored", uri)
+            return
+        try:
+            self.workspace.update_notebook_document(params)
+        except (KeyError, IndexError, ValueError) as e:
+            log.warning("notebookDocument/didChange for %s does not apply: %r", uri, e)
+        handler = self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+        if handler is not None:
+            yield handler, (params,), None
 
 
 def _camel(segment: str) -> str:
@@ -149,6 +196,17 @@ def _reason(e: BaseException) -> str:
     return text[:200]
 
 
+class _GarbageIsNoError(logging.Filter):
+    """Bytes that are not JSON are the client's fault: pygls' "Unable to handle message"
+    for them is a warning, not an error (an error log means a bug, see tests/lsp/)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.levelno >= logging.ERROR and isinstance(exc, ValueError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class LinkServer(LanguageServer):
     """link-ls: documents of every kind, mapped onto the core's Notebook model."""
 
@@ -165,6 +223,7 @@ class LinkServer(LanguageServer):
             ),
             protocol_cls=LinkProtocol,
         )
+        logging.getLogger("pygls.server").addFilter(_GarbageIsNoError())
         self.store = DocumentStore()
         self.publisher = Publisher(self)
         #: "push", "pull" or "auto" (pull when the client can, else push)
@@ -244,6 +303,9 @@ class LinkServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         # request errors are already in the response; others go to the log and the user
         name = getattr(source, "__name__", str(source))
+        if isinstance(error, ValueError) and name == "JsonRpcException":
+            log.warning("link-ls: a message that is not JSON: %s", error)
+            return  # garbage on the wire: the client's fault, nothing to show the user
         level = logging.INFO if name == "FeatureRequestError" else logging.ERROR
         log.log(level, "link-ls: %s: %s", name, error)
         super().report_server_error(error, source)

@@ -125,20 +125,27 @@ class RawServer:
         assert "result" in got, got
         self.notify("initialized", {})
 
-    def internal_errors(self) -> list[str]:
+    def internal_errors(self, since: tuple[int, int] = (0, 0)) -> list[str]:
         """Anything the server reported as an internal error so far (responses are checked
         by the caller; this is the out-of-band part: showMessage errors, logged errors)."""
         found = [
             json.dumps(n)[:300]
-            for n in self.notifications
+            for n in self.notifications[since[0] :]
             if n.get("method") == "window/showMessage"
             and (n.get("params") or {}).get("type") == 1
             and "Error in server" in str((n.get("params") or {}).get("message"))
         ]
         # pygls logs every error response with its traceback: only these lines mean a bug
         bad = (" ERROR link_ls", " ERROR pygls.server", " ERROR concurrent", " ERROR asyncio")
-        found += [ln for ln in self.stderr if any(b in ln for b in bad)]
+        lines = self.stderr[since[1] :]
+        for i, ln in enumerate(lines):
+            if any(b in ln for b in bad):
+                found.append("".join(lines[i : i + 40]))  # with its traceback
         return found
+
+    def mark(self) -> tuple[int, int]:
+        """Where the logs are now: ``internal_errors(mark)`` reports only what came after."""
+        return len(self.notifications), len(self.stderr)
 
     def close(self) -> None:
         try:
