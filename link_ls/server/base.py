@@ -70,7 +70,15 @@ class LinkProtocol(LanguageServerProtocol):
 
     def _reject(self, msg_id: Any, message: str) -> _Rejected:
         log.warning("invalid request %r: %s", msg_id, message)
-        self._send_response(msg_id, error=JsonRpcInvalidRequest(message).to_response_error())
+        # sent as plain JSON: pygls' own message type would leave out an id of null
+        error = JsonRpcInvalidRequest(message)
+        self._send_data(
+            {
+                "jsonrpc": "2.0",
+                "id": msg_id,
+                "error": {"code": error.code, "message": error.message},
+            }
+        )
         return REJECTED
 
     def _invalid_request(self, data: dict[str, Any]) -> _Rejected | None:
