@@ -212,3 +212,50 @@ def test_every_request_gets_an_answer(srv: tuple[RawServer, Path]) -> None:
     assert server.wait(None)["error"]["code"] == -32600
     got = server.request("link/nothing", {})
     assert got["error"]["code"] == -32601
+
+
+def test_notebook_documents_get_the_new_actions_as_cell_metadata_edits(
+    srv: tuple[RawServer, Path],
+) -> None:
+    # VS Code's way: the code action is a link.applyNotebookEdit command with whole metadata
+    server, root = srv
+    uri = (root / "vscode.ipynb").as_uri()
+    canvas = {"id": "c-load", "name": "load", "isComponent": True, "parents": []}
+    stray = {"id": "c-md", "name": "notes", "isComponent": True, "parents": []}
+    cells = [
+        ("x = 1", 2, {"metadata": {"canvas": canvas}}),
+        ("# notes", 1, {"metadata": {"canvas": stray}}),
+        ("y = x + 1", 2, {}),
+    ]
+    server.notify(
+        "notebookDocument/didOpen",
+        {
+            "notebookDocument": {
+                "uri": uri,
+                "notebookType": "jupyter-notebook",
+                "version": 1,
+                "cells": [
+                    {"kind": kind, "document": f"{uri}#c{i}", "metadata": md}
+                    for i, (_, kind, md) in enumerate(cells)
+                ],
+            },
+            "cellTextDocuments": [
+                {"uri": f"{uri}#c{i}", "languageId": "python", "version": 1, "text": text}
+                for i, (text, _, _) in enumerate(cells)
+            ],
+        },
+    )
+    (lnk012,) = _diagnostics(server, f"{uri}#c1", "LNK012")
+    (clear,) = _actions(server, f"{uri}#c1", lnk012["range"], [lnk012])
+    (edit,) = clear["command"]["arguments"]
+    # VS Code nests the nbformat metadata under "metadata": the edit keeps that form
+    assert edit["cellIndex"] == 1
+    assert edit["metadata"]["metadata"]["canvas"]["isComponent"] is False
+    here = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+    made = [a for a in _actions(server, f"{uri}#c2", here, []) if a["title"].startswith("Make")]
+    assert [a["title"] for a in made] == ["Make this cell a component (parents inferred: load)"]
+    (edit,) = made[0]["command"]["arguments"]
+    # a cell that had no metadata gets it flat, as toPipeline does
+    new = edit["metadata"].get("metadata", edit["metadata"])["canvas"]
+    assert edit["cellIndex"] == 2 and new["name"] == "y" and new["parents"][0]["id"] == "c-load"
+    assert {"diskcache", "comments", "headerColor", "componentType"} <= set(new)
