@@ -12,6 +12,7 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from link_ls import __version__
 from link_ls.cli import commands
@@ -31,8 +32,20 @@ def _requested_module(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        err_console.print(
+            f"{self.prog}: error: {message} (see {self.prog} --help)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(2)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="link-ls",
         description="Jupyter notebooks as pipelines: check, graph, run, cache, diff, merge, "
         "export — and a language server for every editor.",

@@ -102,3 +102,14 @@ def test_mutated_notebooks_under_random_commands(
 ) -> None:
     folder = tmp_path_factory.getbasetemp() / "mutated"
     assert check_case(folder, cmd, _mutated(ops)) is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check"], ["graph", "--format", "nope", "x.ipynb"], ["nosuch"], ["cache", "export", "x"]],
+)
+def test_a_usage_error_is_one_line_and_exit_2(argv: list[str]) -> None:
+    got = run_cli(argv)
+    assert got.code == 2
+    (line,) = got.stderr.strip().splitlines()
+    assert "error:" in line and "--help" in line
