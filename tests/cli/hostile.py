@@ -121,6 +121,8 @@ COMMANDS: tuple[Command, ...] = (
         ("cache", "import", "F", "--notebook", "G", "--cache-dir", "CACHE"),
         suffix=".tar.gz",
     ),
+    # a cell out of range: fails after reading the notebook, before any kernel starts
+    Command("run", ("run", "F", "--to", "#99", "--cache-dir", "CACHE")),
     Command("resolve", ("resolve", "F")),
     Command("log", ("log", "F")),
 )
