@@ -99,8 +99,11 @@ def retyped_triplets(draw: st.DrawFn) -> tuple[Notebook, Notebook, Notebook]:
         sides.append(cells)
     if draw(st.booleans()):
         # both sides add a cell with the same id, one as code, one as markdown
-        code = {"cell_type": "code", "id": "id-twin", "metadata": {}, "source": "twin = 1"}
+        code = {"cell_type": "code", "metadata": {}, "source": "twin = 1"}
         code |= {"outputs": [], "execution_count": None}
+        if any("id" in c for c in base.raw_cells + sides[0]):
+            # ids only where the notebooks have them (nbformat 4.5): a lone id is no notebook
+            code["id"] = "id-twin"
         text = _retype(code, attach=draw(st.booleans()))
         first = draw(st.booleans())
         sides[0].append(code if first else text)
