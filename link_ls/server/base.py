@@ -323,11 +323,16 @@ class LinkServer(LanguageServer):
 
 
 def guard(fn: F) -> F:
-    """Turn core errors into a one-line JSON-RPC error; log anything unexpected."""
+    """Turn core errors (and OSErrors: a target that cannot be written) into a one-line
+    JSON-RPC error; log anything unexpected."""
 
     def convert(e: Exception) -> Exception:
         if isinstance(e, LinkError):
             return JsonRpcInvalidParams(message=str(e))
+        if isinstance(e, OSError):
+            # the environment refused (a read-only target the client named): as the CLI does
+            where = f"{e.filename}: " if e.filename else ""
+            return JsonRpcInvalidParams(message=f"{where}{e.strerror or e}")
         if isinstance(e, JsonRpcException):
             return e
         log.exception("link-ls: %s failed", fn.__name__)

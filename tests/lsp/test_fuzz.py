@@ -91,6 +91,13 @@ JSON = st.recursive(
 POS = st.fixed_dictionaries(
     {"line": st.integers(-2, 400) | JSON, "character": st.integers(-2, 400) | JSON}
 )
+#: paths a command may be asked to read or write: unwritable, missing, a folder, a file
+PATHS = (
+    st.sampled_from(
+        ["/proc/link-ls-x.json", "/proc/x.tar.gz", "/no/such/dir/x.json", "/tmp", "/etc/hostname"]
+    )
+    | JSON
+)
 COMMANDS = [
     "link.graph",
     "link.check",
@@ -254,6 +261,10 @@ class Fuzzer:
                         "parent": JSON,
                         "mode": JSON,
                         "apply": JSON,
+                        "output": PATHS,
+                        "archive": PATHS,
+                        "file": PATHS,
+                        "format": JSON | st.sampled_from(["link", "py", "link-ls"]),
                     },
                 )
             )
