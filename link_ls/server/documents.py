@@ -19,6 +19,7 @@ from lsprotocol import types
 
 from link_ls.errors import LinkError
 from link_ls.notebook import Notebook, load, loads
+from link_ls.notebook.formats import MAX_DEPTH
 from link_ls.server.mapping import Mapper, Seg
 from link_ls.server.snapshot import CellMeta, DocKind, Snapshot
 from link_ls.server.textforms import (
@@ -52,7 +53,30 @@ def classify(uri: str, text: str) -> DocKind:
 
 
 def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return _sane(value) if isinstance(value, dict) else {}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _sane_text(text: str) -> str:
+    """Lone surrogates (JSON ``"\\ud800"`` from a client) become U+FFFD: the same length in
+    UTF-16 units and code points, so positions still match, and text that can be encoded."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def _sane(value: Any, depth: int = 0) -> Any:
+    """Client metadata made safe to copy and send back: no lone surrogates, no nesting
+    deeper than ``MAX_DEPTH`` (what is deeper is dropped, as a notebook file would be refused)."""
+    if isinstance(value, str):
+        return _sane_text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            return {}
+        return {_sane_text(str(k)): _sane(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [] if depth >= MAX_DEPTH else [_sane(v, depth + 1) for v in value]
+    return value
 
 
 def _notebook_node(
@@ -127,7 +151,7 @@ class DocumentStore:
         for cell in nb_doc.cells:
             uri = cell.document
             seen.add(uri)
-            raw, meta = self._cell(cell, texts.get(uri, ""))
+            raw, meta = self._cell(cell, _sane_text(texts.get(uri, "")))
             metas.append(meta)
             raw_cells.append(raw)
             self._cell_owner[uri] = nb_doc.uri
