@@ -19,6 +19,7 @@ def register_all(server: LinkServer) -> None:
         exchange,
         history,
         hover,
+        lab,
         merging,
         navigation,
         run,
@@ -28,5 +29,5 @@ def register_all(server: LinkServer) -> None:
 
     for mod in (sync, diagnostics, code_lens, code_actions, hover, navigation, symbols):
         mod.register(server)
-    for mod in (commands, run, cache, history, merging, exchange):
+    for mod in (commands, run, cache, history, merging, exchange, lab):
         mod.register(server)

@@ -1,0 +1,87 @@
+/**
+ * link-ls for JupyterLab 4: component headers, "Run up to here" in the notebook's own kernel
+ * with the link-ls cache, a "Run pipeline" toolbar button and palette commands — all through
+ * the link-ls server that jupyter-lsp started, over JupyterLab's own LSP connection.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { ILSPDocumentConnectionManager, IWidgetLSPAdapterTracker } from '@jupyterlab/lsp';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { NotebookLink } from './controller';
+
+const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
+
+/** Without jupyterlab-lsp, JupyterLab's own LSP client is off by default: turn it on once. */
+async function enableCoreLsp(settings: ISettingRegistry | null): Promise<void> {
+  if (!settings) {
+    return;
+  }
+  try {
+    const s = await settings.load(CORE_LSP);
+    if (s.user.activate === undefined && s.composite.activate === 'off') {
+      await s.set('activate', 'on');
+      void showErrorMessage(
+        'link-ls',
+        'JupyterLab’s language-server support was off; link-ls turned it on. Reload the page to use link-ls.'
+      );
+    }
+  } catch {
+    // jupyterlab-lsp replaces the core settings plugin: nothing to do
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'link-ls:plugin',
+  description: 'link-ls: notebooks as pipelines (headers, run up to here, cache) in JupyterLab.',
+  autoStart: true,
+  requires: [INotebookTracker, ILSPDocumentConnectionManager, IWidgetLSPAdapterTracker],
+  optional: [ICommandPalette, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    manager: ILSPDocumentConnectionManager,
+    adapters: IWidgetLSPAdapterTracker,
+    palette: ICommandPalette | null,
+    settings: ISettingRegistry | null
+  ) => {
+    const links = new WeakMap<NotebookPanel, NotebookLink>();
+    notebooks.widgetAdded.connect((_, panel) => {
+      links.set(panel, new NotebookLink(panel, manager, adapters));
+    });
+    void enableCoreLsp(settings);
+    const current = (): NotebookLink | undefined => {
+      const p = notebooks.currentWidget;
+      return p ? links.get(p) : undefined;
+    };
+    const activeIndex = (): number | undefined => {
+      const p = notebooks.currentWidget;
+      return p ? p.content.activeCellIndex + 1 : undefined;
+    };
+    const add = (id: string, label: string, execute: () => unknown): void => {
+      app.commands.addCommand(id, {
+        label,
+        isEnabled: () => !!current(),
+        execute: () => execute()
+      });
+      palette?.addItem({ command: id, category: 'link-ls' });
+    };
+    add('link-ls:run-up-to', 'link-ls: Run up to here', () => current()?.run('upTo', activeIndex()));
+    add('link-ls:run-cell', 'link-ls: Run cell', () => current()?.run('cell', activeIndex()));
+    add('link-ls:run-pipeline', 'link-ls: Run pipeline', () => current()?.run('all'));
+    add('link-ls:refresh', 'link-ls: Refresh headers', () => current()?.refresh());
+    add('link-ls:restart-kernel', 'link-ls: Restart the pipeline kernel', async () => {
+      const p = notebooks.currentWidget;
+      if (p) {
+        await p.sessionContext.restartKernel();
+        current()?.schedule(50);
+      }
+    });
+    for (const id of ['link-ls:run-up-to', 'link-ls:run-cell']) {
+      app.contextMenu.addItem({ command: id, selector: '.jp-Notebook .jp-Cell', rank: 20 });
+    }
+  }
+};
+
+export default plugin;

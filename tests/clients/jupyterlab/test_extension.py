@@ -1,0 +1,203 @@
+"""The link-ls JupyterLab extension in a real JupyterLab in headless Chromium (issue 17).
+
+The example pipeline opens with a header on every component; "Run up to here" on
+the last one runs exactly its ancestors, in order, in the notebook's own kernel
+(outputs in the cells, variables readable from a new cell); editing an ancestor
+makes the headers say "stale"; running again restores the unchanged components
+from the link-ls cache. Screenshots of each step go to ``output/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clients.jupyterlab.conftest import OUTPUT, Jupyter, missing
+from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.timeout(900)
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "examples" / "pipeline.ipynb"
+NOTEBOOK = "pipeline.ipynb"
+#: the prebuilt extension as `make test` links it (mk/jupyterlab-ext.mk) or a wheel installs it
+INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "link-ls" / "package.json"
+TIMEOUT_MS = 240_000
+#: component names by 1-based cell position in examples/pipeline.ipynb
+COMPONENTS = {
+    2: "load_data",
+    3: "clean",
+    4: "split",
+    5: "features",
+    6: "train",
+    7: "baseline",
+    8: "evaluate",
+    9: "report",
+}
+FINISHED = re.compile(r"executed|restored|skipped|error|interrupted|died|not run")
+
+
+def _cached_copy(dest: Path) -> None:
+    """The example pipeline with Link's per-component cache flag on everywhere."""
+    nb = json.loads(EXAMPLE.read_text())
+    for cell in nb["cells"]:
+        canvas = cell.get("metadata", {}).get("canvas")
+        if canvas and canvas.get("isComponent"):
+            canvas["diskcache"] = True
+    dest.write_text(json.dumps(nb, indent=1))
+
+
+def _header(page: Any, cell: int) -> Any:
+    return page.locator(f'.link-ls-header[data-cell="{cell}"]')
+
+
+def _run_up_to(page: Any, cell: int) -> dict[int, str]:
+    """Click "Run up to here" on ``cell``; wait until it finished; each header's run line."""
+    _header(page, cell).locator(".link-ls-run-up-to").click()
+    page.wait_for_function(
+        """([cell, pat]) => {
+            const h = document.querySelector(`.link-ls-header[data-cell="${cell}"] .link-ls-run`);
+            return h && new RegExp(pat).test(h.textContent);
+        }""",
+        arg=[cell, FINISHED.pattern],
+    )
+    out: dict[int, str] = {}
+    for c in COMPONENTS:
+        run = _header(page, c).locator(".link-ls-run")
+        out[c] = run.inner_text() if run.count() else ""
+    return out
+
+
+def _prompt(page: Any, cell: int) -> str:
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    return str(cells.nth(cell - 1).locator(".jp-InputPrompt").inner_text())
+
+
+def _output(page: Any, cell: int) -> str:
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    return str(cells.nth(cell - 1).locator(".jp-OutputArea").inner_text())
+
+
+def test_headers_run_up_to_stale_and_cache(jupyter: Jupyter) -> None:
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        missing(f"playwright not installed: {e}")
+    _cached_copy(jupyter.root / NOTEBOOK)
+    shutil.rmtree(jupyter.root / ".link_ls", ignore_errors=True)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{jupyter.base}/lab/tree/{NOTEBOOK}?token={jupyter.token}")
+            _scenario(page, jupyter)
+        finally:
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "jupyterlab-ext-last.png"))
+            browser.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"jupyterlab-ext-{name}.png"))
+
+
+def _scenario(page: Any, jupyter: Jupyter) -> None:
+    # 1. a header on every component, with its name, parents and "never run"
+    page.wait_for_function("() => document.querySelectorAll('.link-ls-header').length === 8")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].length === 9"
+    )
+    _shot(page, "1-headers")
+    for cell, name in COMPONENTS.items():
+        h = _header(page, cell)
+        assert h.locator(".link-ls-name").inner_text() == name
+        assert h.get_attribute("data-state") == "never-run"
+    evaluate = _header(page, 8)
+    assert [p.inner_text() for p in evaluate.locator(".link-ls-parent").all()] == [
+        "features",
+        "train",
+        "baseline",
+    ]
+    assert "Run up to here (8 cells)" in _header(page, 9).inner_text()
+    assert "Run up to here (1 cells)" in _header(page, 2).inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('.link-ls-status').textContent.includes('8 components')"
+    )
+
+    # 2. run up to `report`: its 7 ancestors and itself, in plan order, in this kernel
+    runs = _run_up_to(page, 9)
+    _shot(page, "2-ran-up-to-report")
+    assert all(text.startswith("executed") for text in runs.values()), runs
+    counts = [int(re.sub(r"\D", "", _prompt(page, c))) for c in COMPONENTS]
+    assert counts == sorted(counts) and len(set(counts)) == 8, counts
+    assert "the model is" in _output(page, 9)
+    # a variable of an ancestor is in the notebook's kernel: a new cell reads it
+    page.evaluate(
+        """async () => {
+            const app = window.jupyterapp;
+            const nb = app.shell.currentWidget.content;
+            nb.activeCellIndex = nb.widgets.length - 1;
+            await app.commands.execute('notebook:insert-cell-below');
+            nb.activeCell.model.sharedModel.setSource('print("rows:", len(clean_rows))');
+            await app.commands.execute('notebook:run-cell');
+        }"""
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].at(-1)"
+        ".innerText.includes('rows:')"
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.link-ls-header')]"
+        ".every(h => h.dataset.state === 'cached')"
+    )
+    _shot(page, "3-variable-in-kernel")
+
+    # 3. edit an ancestor (train): it and what depends on it become stale
+    page.evaluate(
+        """() => {
+            const nb = window.jupyterapp.shell.currentWidget.content;
+            const m = nb.widgets[5].model.sharedModel;
+            m.setSource(m.getSource() + '\\nridge = 0.0');
+        }"""
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.link-ls-header[data-cell=\"6\"]').dataset.state === 'stale'"
+    )
+    states = {c: _header(page, c).get_attribute("data-state") for c in COMPONENTS}
+    _shot(page, "4-stale-after-edit")
+    assert states == {
+        2: "cached",
+        3: "cached",
+        4: "cached",
+        5: "cached",
+        6: "stale",
+        7: "cached",
+        8: "stale",
+        9: "stale",
+    }, states
+
+    # 4. run again: unchanged components come from the cache, changed ones execute
+    runs = _run_up_to(page, 9)
+    _shot(page, "5-rerun-restored")
+    for c in (6, 8, 9):
+        assert runs[c].startswith("executed"), runs
+    for c in (2, 3, 4, 5, 7):
+        assert runs[c].startswith(("restored", "skipped")), runs
+    assert runs[5].startswith("restored") and runs[7].startswith("restored"), runs
+    assert "the model is" in _output(page, 9)
+    assert "baseline predicts" in _output(page, 7)  # restored outputs are shown
