@@ -55,6 +55,7 @@ export class NotebookLink {
   private label = new Widget({ node: document.createElement('span') });
   private timer = 0;
   private running = false;
+  private finished = 0;
   private disposed = false;
 
   constructor(
@@ -318,6 +319,8 @@ export class NotebookLink {
       if (begun) {
         await this.command('link.lab.end', { run: begun.run }).catch(() => undefined);
       }
+      // how many runs ended, for scripts and tests that wait for one
+      this.panel.node.dataset.linkLsRuns = String(++this.finished);
       this.schedule(50);
     }
   }

@@ -40,7 +40,6 @@ COMPONENTS = {
     8: "evaluate",
     9: "report",
 }
-FINISHED = re.compile(r"executed|restored|skipped|error|interrupted|died|not run")
 
 
 def _cached_copy(dest: Path) -> None:
@@ -58,14 +57,13 @@ def _header(page: Any, cell: int) -> Any:
 
 
 def _run_up_to(page: Any, cell: int) -> dict[int, str]:
-    """Click "Run up to here" on ``cell``; wait until it finished; each header's run line."""
+    """Click "Run up to here" on ``cell``; wait until the run ended; each header's run line."""
+    panel = ".jp-NotebookPanel"
+    before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
     _header(page, cell).locator(".link-ls-run-up-to").click()
     page.wait_for_function(
-        """([cell, pat]) => {
-            const h = document.querySelector(`.link-ls-header[data-cell="${cell}"] .link-ls-run`);
-            return h && new RegExp(pat).test(h.textContent);
-        }""",
-        arg=[cell, FINISHED.pattern],
+        """([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n""",
+        arg=[panel, before],
     )
     out: dict[int, str] = {}
     for c in COMPONENTS:
@@ -193,6 +191,10 @@ def _scenario(page: Any, jupyter: Jupyter) -> None:
 
     # 4. run again: unchanged components come from the cache, changed ones execute
     runs = _run_up_to(page, 9)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.link-ls-header')]"
+        ".every(h => h.dataset.state === 'cached')"
+    )
     _shot(page, "5-rerun-restored")
     for c in (6, 8, 9):
         assert runs[c].startswith("executed"), runs
