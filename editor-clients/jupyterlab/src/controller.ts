@@ -215,6 +215,39 @@ export class NotebookLink {
     }
   }
 
+  /** Set pipeline parameter ``i`` in the notebook model (``canvas.parameters``, Link's place). */
+  setParameter(i: number, text: string): void {
+    const model = this.panel.content.model;
+    if (!model) {
+      return;
+    }
+    const canvas = JSON.parse(JSON.stringify(model.getMetadata('canvas') ?? {}));
+    const p = canvas.parameters?.[i];
+    if (!p) {
+      return;
+    }
+    let value: unknown = text;
+    if (p.type === 'int' || p.type === 'float') {
+      value = p.type === 'int' ? Number.parseInt(text, 10) : Number(text);
+      if (Number.isNaN(value) || text.trim() === '') {
+        void showErrorMessage('link-ls', `${p.name}: "${text}" is not a valid ${p.type}`);
+        this.changed.emit(this.view);
+        return;
+      }
+    } else if (p.type === 'bool') {
+      value = /^(true|1|yes)$/i.test(text.trim());
+    } else if (p.type !== 'str') {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = text;
+      }
+    }
+    p.value = value;
+    model.setMetadata('canvas', canvas);
+    this.schedule(50);
+  }
+
   private render(): void {
     const by = new Map<number, ICellView>();
     for (const c of this.view?.cells ?? []) {

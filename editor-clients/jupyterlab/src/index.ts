@@ -10,6 +10,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { NotebookLink } from './controller';
+import { GraphPanel } from './graph';
 
 const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
 
@@ -47,10 +48,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settings: ISettingRegistry | null
   ) => {
     const links = new WeakMap<NotebookPanel, NotebookLink>();
+    const graph = new GraphPanel();
+    app.shell.add(graph, 'right', { rank: 600 });
     notebooks.widgetAdded.connect((_, panel) => {
-      links.set(panel, new NotebookLink(panel, manager, adapters));
+      const link = new NotebookLink(panel, manager, adapters);
+      links.set(panel, link);
+      if (notebooks.currentWidget === panel) {
+        graph.follow(link);
+      }
     });
     void enableCoreLsp(settings);
+    notebooks.currentChanged.connect((_, panel) => graph.follow(panel ? links.get(panel) ?? null : null));
     const current = (): NotebookLink | undefined => {
       const p = notebooks.currentWidget;
       return p ? links.get(p) : undefined;
@@ -70,6 +78,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     add('link-ls:run-up-to', 'link-ls: Run up to here', () => current()?.run('upTo', activeIndex()));
     add('link-ls:run-cell', 'link-ls: Run cell', () => current()?.run('cell', activeIndex()));
     add('link-ls:run-pipeline', 'link-ls: Run pipeline', () => current()?.run('all'));
+    app.commands.addCommand('link-ls:show-graph', {
+      label: 'link-ls: Show the pipeline graph',
+      execute: () => app.shell.activateById(graph.id)
+    });
+    palette?.addItem({ command: 'link-ls:show-graph', category: 'link-ls' });
     add('link-ls:refresh', 'link-ls: Refresh headers', () => current()?.refresh());
     add('link-ls:restart-kernel', 'link-ls: Restart the pipeline kernel', async () => {
       const p = notebooks.currentWidget;

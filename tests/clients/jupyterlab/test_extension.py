@@ -203,3 +203,27 @@ def _scenario(page: Any, jupyter: Jupyter) -> None:
     assert runs[5].startswith("restored") and runs[7].startswith("restored"), runs
     assert "the model is" in _output(page, 9)
     assert "baseline predicts" in _output(page, 7)  # restored outputs are shown
+
+    # 5. the pipeline graph panel: 8 components, the 9 declared edges, states as colours
+    page.evaluate("() => window.jupyterapp.commands.execute('link-ls:show-graph')")
+    page.wait_for_function("() => document.querySelectorAll('#link-ls-graph .link-ls-node').length")
+    graph = page.locator("#link-ls-graph")
+    assert graph.locator(".link-ls-node").count() == 8
+    assert graph.locator('.link-ls-edge[data-kind="explicit"]').count() == 9
+    assert graph.locator(".link-ls-node.link-ls-state-cached").count() == 8
+    assert "8 nodes · 9 declared edges · 0 inferred" in graph.inner_text()
+    # clicking a node selects its cell
+    graph.locator('.link-ls-node[data-cell="4"]').click()
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 3"
+    )
+    # a parameter edited in the panel changes the model (not the file): every key changes
+    graph.locator('.link-ls-param[data-name="seed"]').fill("8")
+    graph.locator('.link-ls-param[data-name="seed"]').press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.link-ls-header')]"
+        ".every(h => h.dataset.state === 'stale')"
+    )
+    _shot(page, "6-graph-panel")
+    saved = json.loads((jupyter.root / NOTEBOOK).read_text())
+    assert {p["name"]: p["value"] for p in saved["metadata"]["canvas"]["parameters"]}["seed"] == 7
