@@ -16,7 +16,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 
-import type { IBegun, ICellView, IDone, IStep, IView } from './protocol';
+import type { IBegun, ICellView, IDone, IFix, IFixResult, IStep, IView } from './protocol';
 import { execute, rpc } from './rpc';
 
 /** controllers by client id, for the server's `link/lab/execute` requests */
@@ -53,6 +53,7 @@ export class NotebookLink {
   private headers = new Map<Cell, Header>();
   private status = new Map<Cell, RunStatus>();
   private label = new Widget({ node: document.createElement('span') });
+  private notebookFixes = new Widget({ node: document.createElement('span') });
   private timer = 0;
   private running = false;
   private finished = 0;
@@ -74,6 +75,8 @@ export class NotebookLink {
     });
     panel.toolbar.insertItem(10, 'link-ls-run-pipeline', runAll);
     panel.toolbar.insertItem(11, 'link-ls-status', this.label);
+    this.notebookFixes.addClass('link-ls-fixes');
+    panel.toolbar.insertItem(12, 'link-ls-fixes', this.notebookFixes);
     panel.disposed.connect(() => this.dispose());
     panel.context.ready.then(() => {
       panel.content.model?.contentChanged.connect(() => this.schedule());
@@ -248,7 +251,51 @@ export class NotebookLink {
     this.schedule(50);
   }
 
+  /**
+   * Apply a fix the server listed: the server computes the new cells, we put them into the
+   * model in one transaction (one undo step; the notebook becomes dirty; the user saves).
+   */
+  async applyFix(fix: IFix): Promise<void> {
+    try {
+      const r = await this.command<IFixResult>('link.lab.applyFix', {
+        notebook: this.notebookJson(),
+        fix: fix.fix
+      });
+      const shared = this.panel.content.model!.sharedModel;
+      shared.transact(() => {
+        for (const c of r.cells) {
+          const cell = shared.getCell(c.index);
+          const src = Array.isArray(c.cell.source) ? c.cell.source.join('') : c.cell.source;
+          if (cell.getSource() !== src) {
+            cell.setSource(src);
+          }
+          cell.setMetadata(c.cell.metadata as never);
+        }
+        for (const i of r.deleted) {
+          shared.deleteCell(i);
+        }
+        if (r.metadata) {
+          shared.setMetadata(r.metadata as never);
+        }
+      });
+    } catch (e) {
+      void showErrorMessage(`link-ls: ${fix.title}`, String((e as Error).message ?? e));
+    }
+    this.schedule(50);
+  }
+
+  private renderNotebookFixes(): void {
+    const node = this.notebookFixes.node;
+    node.textContent = '';
+    for (const f of this.view?.fixes ?? []) {
+      if (f.cell === null) {
+        node.appendChild(fixButton(f, () => void this.applyFix(f)));
+      }
+    }
+  }
+
   private render(): void {
+    this.renderNotebookFixes();
     const by = new Map<number, ICellView>();
     for (const c of this.view?.cells ?? []) {
       if (c.component || !this.view?.pipeline) {
@@ -270,6 +317,21 @@ export class NotebookLink {
         layout.insertWidget(Math.min(1, layout.widgets.length), h);
       }
       h.paint(cv, this.view!, this.status.get(cell));
+    });
+    // fixes on cells without a header (a plain cell of a pipeline, a markdown cell)
+    this.panel.content.widgets.forEach((cell, i) => {
+      const fixes = (this.view?.fixes ?? []).filter(f => f.cell === i + 1);
+      if (!by.has(i + 1) && fixes.length) {
+        seen.add(cell);
+        let h = this.headers.get(cell);
+        if (!h || h.isDisposed) {
+          h = new Header(this);
+          this.headers.set(cell, h);
+          const layout = cell.layout as PanelLayout;
+          layout.insertWidget(Math.min(1, layout.widgets.length), h);
+        }
+        h.paintFixes(i + 1, fixes);
+      }
     });
     for (const [cell, h] of this.headers) {
       if (!seen.has(cell)) {
@@ -474,5 +536,36 @@ class Header extends Widget {
     if (st) {
       el('span', `link-ls-run link-ls-run-${st.kind}`, st.text);
     }
+    this.addFixes(view.fixes.filter(f => f.cell === cv.cell));
   }
+
+  /** A header holding only fixes (a cell that is not a node of the pipeline). */
+  paintFixes(cell: number, fixes: IFix[]): void {
+    this.node.textContent = '';
+    this.node.dataset.cell = String(cell);
+    this.node.dataset.state = '';
+    this.addFixes(fixes);
+  }
+
+  private addFixes(fixes: IFix[]): void {
+    if (!fixes.length) {
+      return;
+    }
+    const box = document.createElement('div');
+    box.className = 'link-ls-fixes';
+    for (const f of fixes) {
+      box.appendChild(fixButton(f, () => void this.ctl.applyFix(f)));
+    }
+    this.node.appendChild(box);
+  }
+}
+
+function fixButton(f: IFix, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.className = 'link-ls-fix jp-mod-styled';
+  b.textContent = f.title;
+  b.title = f.code ? `${f.code}: ${f.title}` : f.title;
+  b.dataset.code = f.code;
+  b.onclick = onClick;
+  return b;
 }

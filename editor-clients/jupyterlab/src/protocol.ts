@@ -18,12 +18,26 @@ export interface ICellView {
   note: string;
 }
 
+export interface IFix {
+  cell: number | null;
+  title: string;
+  code: string;
+  fix: object;
+}
+
+export interface IFixResult {
+  cells: { index: number; cell: { source: string | string[]; metadata: Record<string, unknown> } }[];
+  deleted: number[];
+  metadata: Record<string, unknown> | null;
+}
+
 export interface IView {
   uri: string;
   pipeline: boolean;
   cycle: string | null;
   cells: ICellView[];
   parameters: { name: string; type: string; value: unknown }[];
+  fixes: IFix[];
   nodes: { id: string; name: string; index: number; kind: string }[];
   edges: { source: string; target: string; kind: string; names: string[] }[];
 }

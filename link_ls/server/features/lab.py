@@ -33,6 +33,7 @@ from link_ls.pipeline.render import graph_json
 from link_ls.server.args import argument, flag, overrides
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.cachelens import store_for
+from link_ls.server.labfixes import apply_fix, lab_fixes
 from link_ls.server.workspace import notebook_for, plan_for
 from link_ls.uris import uri_to_path
 from link_ls.usecases import run as runs
@@ -161,6 +162,7 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
         "cycle": cycle,
         "cells": cells,
         "parameters": parameters,
+        "fixes": lab_fixes(nb, p),
         **graph_json(p),
     }
 
@@ -260,7 +262,19 @@ async def end(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def fix(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    spec = a.get("fix")
+    if not isinstance(spec, dict):
+        raise UsageError("argument needs 'fix', one of the fixes link.lab.view listed")
+    return {"uri": a["uri"], **apply_fix(lab_notebook(ls, a), spec)}
+
+
 def register(server: LinkServer) -> None:
+    @server.command("link.lab.applyFix")
+    @guard
+    async def lab_fix(ls: LinkServer, *args: Any) -> dict[str, Any]:
+        return await asyncio.to_thread(fix, ls, argument(args))
+
     @server.command("link.lab.view")
     @guard
     async def lab_view(ls: LinkServer, *args: Any) -> dict[str, Any]:
