@@ -26,11 +26,13 @@ def _name(nb: Notebook, node: Any) -> str:
     return c.name if c is not None else str(node)
 
 
-def _edge_fixes(nb: Notebook, p: Pipeline) -> list[dict[str, Any]]:
+def _edge_fixes(nb: Notebook, p: Pipeline, skip: set[int]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for d in diagnose(nb, p):
         data, idx = dict(d.data), d.cell_index
+        if idx in skip:
+            continue  # a cell in conflict: its edges are for after the conflict
         child = str(nb.cells[idx].node_id) if 0 <= idx < len(nb.cells) else ""
         specs: list[tuple[str, dict[str, Any]]] = []
         if d.code == Code.MISSING_PARENT and "parent" in data:
@@ -78,7 +80,9 @@ def _conflict_fixes(nb: Notebook) -> list[dict[str, Any]]:
 
 def lab_fixes(nb: Notebook, p: Pipeline) -> list[dict[str, Any]]:
     """Every fix for the notebook: per cell (1-based ``cell``; None: the notebook)."""
-    out = _conflict_fixes(nb) + _edge_fixes(nb, p)
+    conflicts = _conflict_fixes(nb)
+    in_conflict = {f["cell"] - 1 for f in conflicts if f["cell"] is not None}
+    out = conflicts + _edge_fixes(nb, p, in_conflict)
     if not p.is_pipeline and any(c.cell_type == "code" for c in nb.cells):
         out.append(
             {"cell": None, "title": "Turn into a pipeline", "code": "", "fix": {"op": "toPipeline"}}

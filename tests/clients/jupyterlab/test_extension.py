@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ NOTEBOOK = "pipeline.ipynb"
 #: the prebuilt extension as `make test` links it (mk/jupyterlab-ext.mk) or a wheel installs it
 INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "link-ls" / "package.json"
 TIMEOUT_MS = 240_000
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+DIRTY = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
 #: component names by 1-based cell position in examples/pipeline.ipynb
 COMPONENTS = {
     2: "load_data",
@@ -53,7 +56,8 @@ def _cached_copy(dest: Path) -> None:
 
 
 def _header(page: Any, cell: int) -> Any:
-    return page.locator(f'.link-ls-header[data-cell="{cell}"]')
+    # the notebook on show (a workspace may keep other notebooks open, hidden)
+    return page.locator(f'{CURRENT} .link-ls-header[data-cell="{cell}"]')
 
 
 def _run_up_to(page: Any, cell: int) -> dict[int, str]:
@@ -227,3 +231,87 @@ def _scenario(page: Any, jupyter: Jupyter) -> None:
     _shot(page, "6-graph-panel")
     saved = json.loads((jupyter.root / NOTEBOOK).read_text())
     assert {p["name"]: p["value"] for p in saved["metadata"]["canvas"]["parameters"]}["seed"] == 7
+
+
+def _conflicted(root: Path) -> Path:
+    """examples/pipeline.ipynb merged from two sides that changed `clean` and `report` apart."""
+    base = json.loads(EXAMPLE.read_text())
+
+    def side(clean: str, report: str) -> Path:
+        nb = json.loads(json.dumps(base))
+        for cell, new in ((2, clean), (8, report)):
+            src = "".join(nb["cells"][cell]["source"]).split("\n")
+            src[0] = new
+            nb["cells"][cell]["source"] = "\n".join(src)
+        path = root / f"side-{abs(hash(clean + report))}.ipynb"
+        path.write_text(json.dumps(nb, indent=1))
+        return path
+
+    (root / "base.ipynb").write_text(EXAMPLE.read_text())
+    ours = side(
+        'clean_rows = [r for r in rows if r["price"] > 0 and r["area"] < 190]',
+        "improvement = 1 - model_rmse / baseline_rmse  # ours",
+    )
+    theirs = side(
+        'clean_rows = [r for r in rows if r["price"] > 10 and r["area"] < 195]',
+        "improvement = (baseline_rmse - model_rmse) / baseline_rmse",
+    )
+    out = root / "merged.ipynb"
+    link_ls = Path(sys.executable).with_name("link-ls")
+    done = subprocess.run(
+        [str(link_ls), "merge", str(root / "base.ipynb"), str(ours), str(theirs), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # conflicts remain
+    return out
+
+
+def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    merged = _conflicted(jupyter.root)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{jupyter.base}/lab/tree/{merged.name}?token={jupyter.token}")
+            conflict = page.locator(f'{CURRENT} .link-ls-fix[data-code="LNK007"]')
+            conflict.first.wait_for(state="visible")
+            _shot(page, "7-conflicts")
+            clean, report = _header(page, 3), _header(page, 9)
+            assert "Take theirs" in clean.inner_text() and "Take ours" in report.inner_text()
+            clean.locator(".link-ls-fix", has_text="Take theirs").click()
+            clean.locator('.link-ls-fix[data-code="LNK007"]').first.wait_for(state="detached")
+            report.locator(".link-ls-fix", has_text="Take both").click()
+            conflict.first.wait_for(state="detached")
+            # applied to the model (dirty), not to the file
+            assert "<<<<<<<" in merged.read_text()
+            assert page.evaluate(DIRTY)
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            page.wait_for_function(f"() => !({DIRTY})()")
+            _shot(page, "8-conflicts-resolved")
+        finally:
+            browser.close()
+    import nbformat
+
+    nb = nbformat.read(str(merged), as_version=4)
+    nbformat.validate(nb)
+    text = merged.read_text()
+    assert "<<<<<<<" not in text and "link_ls" not in json.dumps([c["metadata"] for c in nb.cells])
+    sources = ["".join(c["source"]) for c in nb.cells]
+    assert sources[2].startswith('clean_rows = [r for r in rows if r["price"] > 10')
+    assert "# ours" in sources[8] and "(baseline_rmse - model_rmse)" in sources[8]
+    link_ls = Path(sys.executable).with_name("link-ls")
+    check = subprocess.run(
+        [str(link_ls), "check", str(merged)], capture_output=True, text=True, check=False
+    )
+    assert "LNK007" not in check.stdout + check.stderr
