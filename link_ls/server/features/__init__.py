@@ -23,11 +23,12 @@ def register_all(server: LinkServer) -> None:
         merging,
         navigation,
         run,
+        state,
         symbols,
         sync,
     )
 
     for mod in (sync, diagnostics, code_lens, code_actions, hover, navigation, symbols):
         mod.register(server)
-    for mod in (commands, run, cache, history, merging, exchange, lab):
+    for mod in (commands, run, cache, history, merging, exchange, lab, state):
         mod.register(server)

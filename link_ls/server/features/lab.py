@@ -30,6 +30,7 @@ from link_ls.kernel.params import parameters_code, resolve_parameters
 from link_ls.notebook import Notebook, loads
 from link_ls.pipeline import Pipeline, PlanStep, RunPlan, build
 from link_ls.pipeline.render import graph_json
+from link_ls.server import runstate
 from link_ls.server.args import argument, flag, overrides
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.cachelens import store_for
@@ -60,8 +61,6 @@ class _Run:
 @dataclass
 class _LabState:
     runs: dict[str, _Run] = field(default_factory=dict)
-    #: notebook path → node id → Merkle key of its last execution
-    last_run: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 _STATE: weakref.WeakKeyDictionary[LinkServer, _LabState] = weakref.WeakKeyDictionary()
@@ -131,7 +130,7 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     """Per cell: name, parents, children, "run up to" size, state; the graph; a cycle."""
     nb = lab_notebook(ls, a)
     p = build(nb)
-    last = _state(ls).last_run.get(str(nb.path), {})
+    last = runstate.last_run(ls, nb)
     from link_ls.cache import effective_parameters
 
     params = effective_parameters(nb, overrides(a))
@@ -224,7 +223,7 @@ async def step(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
 def _remember(ls: LinkServer, r: _Run, s: PlanStep) -> None:
     key = r.keys.get(s.index)
     if key is not None:
-        _state(ls).last_run.setdefault(str(r.notebook.path), {})[str(s.node)] = key
+        runstate.record(ls, r.notebook, {str(s.node): key})
 
 
 async def done(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
