@@ -36,11 +36,7 @@ def test_states_follow_the_keys_of_the_last_run(tmp_path: Path) -> None:
     assert states["split"] == "never-run"
 
     # an edit of load_data changes its key and, through the Merkle keys, clean's
-    text = (
-        path.read_text()
-        .replace("rows = []", "rows = []  \\n", 1)
-        .replace("rng = random.Random(seed)", "rng = random.Random(seed + 1)", 1)
-    )
+    text = path.read_text().replace("random.Random(seed)", "random.Random(seed + 1)", 1)
     path.write_text(text)
     states = _states(path, ran)
     assert states["load_data"] == states["clean"] == "stale", states
