@@ -11,6 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { NotebookLink } from './controller';
 import { GraphPanel } from './graph';
+import { diffWithRevision, exportCache, exportPipeline, history, importCache } from './commands';
 
 const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
 
@@ -91,8 +92,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
         current()?.schedule(50);
       }
     });
+    const withLink = (job: (l: NotebookLink) => Promise<void>) => () => {
+      const l = current();
+      return l ? job(l) : undefined;
+    };
+    add('link-ls:diff', 'link-ls: Diff with a git revision…', withLink(l => diffWithRevision(app, l)));
+    add('link-ls:history', 'link-ls: Notebook history…', withLink(l => history(app, l)));
+    add('link-ls:export-pipeline', 'link-ls: Export the pipeline…', withLink(exportPipeline));
+    add('link-ls:export-cache', 'link-ls: Export the cache…', withLink(exportCache));
+    add('link-ls:import-cache', 'link-ls: Import a cache archive…', withLink(importCache));
     for (const id of ['link-ls:run-up-to', 'link-ls:run-cell']) {
       app.contextMenu.addItem({ command: id, selector: '.jp-Notebook .jp-Cell', rank: 20 });
+    }
+    for (const id of ['link-ls:diff', 'link-ls:history', 'link-ls:restart-kernel']) {
+      app.contextMenu.addItem({ command: id, selector: '.jp-Notebook', rank: 21 });
     }
   }
 };

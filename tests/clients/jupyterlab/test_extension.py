@@ -276,6 +276,9 @@ def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
     from playwright.sync_api import sync_playwright
 
     merged = _conflicted(jupyter.root)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(jupyter.root)]
+    for argv in (["init", "-q"], ["add", merged.name], ["commit", "-qm", "merged"]):
+        subprocess.run(git + argv, check=True, capture_output=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -299,6 +302,14 @@ def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
             page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
             page.wait_for_function(f"() => !({DIRTY})()")
             _shot(page, "8-conflicts-resolved")
+            # palette command: the diff with HEAD (the merge as committed) in a main-area panel
+            page.evaluate("() => { window.jupyterapp.commands.execute('link-ls:diff'); }")
+            page.locator(".jp-Dialog input").fill("HEAD")
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+            frame = page.frame_locator(".link-ls-diff-frame")
+            frame.locator("body").wait_for()
+            assert "clean" in frame.locator("body").inner_text()
+            _shot(page, "9-diff-with-head")
         finally:
             browser.close()
     import nbformat
