@@ -277,7 +277,14 @@ def register(server: LinkServer) -> None:
     @server.command("link.lab.view")
     @guard
     async def lab_view(ls: LinkServer, *args: Any) -> dict[str, Any]:
-        return await asyncio.to_thread(view, ls, argument(args))
+        a = argument(args)
+        if a.get("notebook") is not None:
+            # edges edited in JupyterLab count before the save: the virtual document's
+            # diagnostics read the canvas metadata of this model from now on
+            nb = lab_notebook(ls, a)
+            for uri in ls.store.set_model(str(nb.path), nb):
+                ls.publisher.changed(uri, None)
+        return await asyncio.to_thread(view, ls, a)
 
     @server.command("link.lab.begin")
     @guard

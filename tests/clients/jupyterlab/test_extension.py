@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import OUTPUT, Jupyter, missing
+from tests.clients.jupyterlab.conftest import FIXTURE, OUTPUT, Jupyter, missing
 from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.timeout(900)
@@ -326,3 +326,33 @@ def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
         [str(link_ls), "check", str(merged)], capture_output=True, text=True, check=False
     )
     assert "LNK007" not in check.stdout + check.stderr
+
+
+def test_an_edge_added_by_a_fix_clears_the_diagnostic_before_saving(jupyter: Jupyter) -> None:
+    """The quick fix changes the model only; the server sees the new edge without a save."""
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    on_disk = (jupyter.root / FIXTURE.name).read_text()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{jupyter.base}/lab/tree/{FIXTURE.name}?token={jupyter.token}")
+            underline = page.locator(f"{CURRENT} .cm-lintRange-warning")
+            underline.first.wait_for(state="attached")
+            fix = _header(page, 6).locator(".link-ls-fix", has_text="Add parent label")
+            fix.click()
+            underline.first.wait_for(state="detached")
+            _shot(page, "10-edge-fixed-unsaved")
+            assert page.evaluate(DIRTY)
+            assert "label" in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
+        finally:
+            browser.close()
+    assert (jupyter.root / FIXTURE.name).read_text() == on_disk
