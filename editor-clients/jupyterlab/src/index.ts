@@ -4,7 +4,7 @@
  * the link-ls server that jupyter-lsp started, over JupyterLab's own LSP connection.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ILSPDocumentConnectionManager, IWidgetLSPAdapterTracker } from '@jupyterlab/lsp';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -24,9 +24,10 @@ async function enableCoreLsp(settings: ISettingRegistry | null): Promise<void> {
     const s = await settings.load(CORE_LSP);
     if (s.user.activate === undefined && s.composite.activate === 'off') {
       await s.set('activate', 'on');
-      void showErrorMessage(
-        'link-ls',
-        'JupyterLab’s language-server support was off; link-ls turned it on. Reload the page to use link-ls.'
+      Notification.info(
+        'link-ls turned on JupyterLab’s language-server support (Settings → Language Servers). ' +
+          'Reload the page if the pipeline headers do not appear.',
+        { autoClose: 10000 }
       );
     }
   } catch {

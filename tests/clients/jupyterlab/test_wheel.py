@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import missing
+from tests.clients.jupyterlab.conftest import Jupyter, _free_port, _wait_ready, missing
+from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -81,3 +82,56 @@ def test_fresh_venv_with_the_wheel_lists_the_extension_enabled_and_ok() -> None:
     assert "link_ls/labextension" not in names
     # the server side JupyterLab needs is there too: jupyter-lsp finds link-ls by its entry point
     _run([str(py), "-c", "import jupyter_lsp, link_ls.jupyter_lsp_spec"])
+    if CHROMIUM.exists():
+        _headers_appear(py, env, work)
+
+
+def _headers_appear(py: Path, env: dict[str, str], work: Path) -> None:
+    """The fresh venv's JupyterLab (no jupyterlab-lsp: the core LSP client starts off) shows
+    the headers: the extension turns the core client on by itself."""
+    from playwright.sync_api import sync_playwright
+
+    run = work / "run"
+    shutil.rmtree(run, ignore_errors=True)
+    root = run / "root"
+    root.mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "pipeline.ipynb", root / "pipeline.ipynb")
+    j = Jupyter(
+        _free_port(), "t" + hashlib.sha256(str(run).encode()).hexdigest()[:20], root, run / "log"
+    )
+    env = {
+        **env,
+        "JUPYTERLAB_SETTINGS_DIR": str(run / "settings"),
+        "JUPYTER_RUNTIME_DIR": str(run / "rt"),
+    }
+    argv = [
+        str(py),
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={j.port}",
+        f"--IdentityProvider.token={j.token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")
+    with j.log.open("wb") as log:
+        proc = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(j, proc)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(180_000)
+                page.goto(f"{j.base}/lab/tree/pipeline.ipynb?token={j.token}")
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.link-ls-header').length === 8"
+                )
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
