@@ -57,6 +57,8 @@ export class NotebookLink {
   private timer = 0;
   private running = false;
   private finished = 0;
+  /** set when the kernel dies or restarts during a run */
+  private died = false;
   private disposed = false;
 
   constructor(
@@ -394,6 +396,13 @@ export class NotebookLink {
     }
     const session = this.panel.sessionContext;
     this.running = true;
+    this.died = false;
+    const watch = (_: unknown, status: string): void => {
+      if (status === 'dead' || status === 'restarting' || status === 'autorestarting') {
+        this.died = true;
+      }
+    };
+    session.statusChanged.connect(watch);
     let begun: IBegun | null = null;
     try {
       await session.ready;
@@ -410,6 +419,7 @@ export class NotebookLink {
     } catch (e) {
       void showErrorMessage('link-ls: cannot run', String((e as Error).message ?? e));
     } finally {
+      session.statusChanged.disconnect(watch);
       this.running = false;
       if (begun) {
         await this.command('link.lab.end', { run: begun.run }).catch(() => undefined);
@@ -463,14 +473,19 @@ export class NotebookLink {
     try {
       reply = await CodeCell.execute(cell, session);
     } catch (e) {
-      const status = session.session?.kernel?.status;
-      const why = status === 'dead' || status === 'restarting' || status === 'autorestarting'
-        ? 'the kernel died'
-        : `stopped: ${(e as Error).message ?? e}`;
-      this.setStatus(cell, { text: why, kind: 'error' });
-      return why;
+      reply = undefined;
+      if (!this.died) {
+        const why = `stopped: ${(e as Error).message ?? e}`;
+        this.setStatus(cell, { text: why, kind: 'error' });
+        return why;
+      }
     }
     const c = reply?.content as { status?: string; ename?: string; evalue?: string } | undefined;
+    if (this.died) {
+      // JupyterLab cancels the execution of a dying kernel; it restarts the kernel itself
+      this.setStatus(cell, { text: 'the kernel died', kind: 'error' });
+      return 'the kernel died';
+    }
     if (!c || c.status === 'aborted') {
       this.setStatus(cell, { text: 'interrupted', kind: 'error' });
       return 'interrupted';

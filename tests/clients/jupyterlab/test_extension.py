@@ -60,9 +60,9 @@ def _header(page: Any, cell: int) -> Any:
     return page.locator(f'{CURRENT} .link-ls-header[data-cell="{cell}"]')
 
 
-def _run_up_to(page: Any, cell: int) -> dict[int, str]:
+def _run_up_to(page: Any, cell: int, cells: Any = COMPONENTS) -> dict[int, str]:
     """Click "Run up to here" on ``cell``; wait until the run ended; each header's run line."""
-    panel = ".jp-NotebookPanel"
+    panel = CURRENT
     before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
     _header(page, cell).locator(".link-ls-run-up-to").click()
     page.wait_for_function(
@@ -70,7 +70,7 @@ def _run_up_to(page: Any, cell: int) -> dict[int, str]:
         arg=[panel, before],
     )
     out: dict[int, str] = {}
-    for c in COMPONENTS:
+    for c in cells:
         run = _header(page, c).locator(".link-ls-run")
         out[c] = run.inner_text() if run.count() else ""
     return out
@@ -356,3 +356,80 @@ def test_an_edge_added_by_a_fix_clears_the_diagnostic_before_saving(jupyter: Jup
         finally:
             browser.close()
     assert (jupyter.root / FIXTURE.name).read_text() == on_disk
+
+
+def _component(cid: str, name: str, source: str, parents: list[tuple[str, str]]) -> dict[str, Any]:
+    canvas = {
+        "id": cid,
+        "name": name,
+        "isComponent": True,
+        "componentType": "CodeCell",
+        "parents": [{"id": i, "name": n} for i, n in parents],
+        "diskcache": False,
+    }
+    return {
+        "cell_type": "code",
+        "id": name,
+        "metadata": {"canvas": canvas},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
+
+
+def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) -> None:
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    a = ("a1b2c3d4-0000-4000-8000-000000000001", "setup")
+    nb = {
+        "cells": [
+            _component(a[0], "setup", 'x = 1\nprint("setup ran")', []),
+            _component(
+                "a1b2c3d4-0000-4000-8000-000000000002", "crash", "import os\nos._exit(1)", [a]
+            ),
+            _component(
+                "a1b2c3d4-0000-4000-8000-000000000003",
+                "slow",
+                "import time\nfor _ in range(600):\n    time.sleep(0.1)\ny = x",
+                [a],
+            ),
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "canvas": {"version": "1.0", "parameters": []},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (jupyter.root / "bad.ipynb").write_text(json.dumps(nb, indent=1))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{jupyter.base}/lab/tree/bad.ipynb?token={jupyter.token}")
+            _header(page, 3).wait_for()
+            runs = _run_up_to(page, 2, cells=(1, 2))
+            assert runs[1].startswith("executed") and runs[2] == "the kernel died", runs
+            _shot(page, "11-kernel-died")
+            for _ in range(3):  # JupyterLab's own "kernel restarting" notices
+                page.keyboard.press("Escape")
+            panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+            before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
+            _header(page, 3).locator(".link-ls-run-up-to").click()
+            _header(page, 3).locator(".link-ls-run", has_text="running").wait_for()
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
+            page.wait_for_function(
+                "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
+                arg=[panel, before],
+            )
+            assert _header(page, 3).locator(".link-ls-run").inner_text() == "interrupted"
+            _shot(page, "12-interrupted")
+        finally:
+            browser.close()
