@@ -174,3 +174,45 @@ export async function importCache(link: NotebookLink): Promise<void> {
     link.schedule(50);
   });
 }
+
+interface IImported {
+  insertAt: number;
+  cells: Record<string, unknown>[];
+  components: { name: string }[];
+  parameters: { name: string; type: string; value: unknown }[];
+  parametersChanged: boolean;
+}
+
+/** Import a pipeline file (link-ls or Link format) into the notebook model: one undo step. */
+export async function importPipeline(link: NotebookLink): Promise<void> {
+  await guarded('import', async () => {
+    const path = await InputDialog.getText({
+      title: 'Import a pipeline file (link-ls or Link JSON, relative to the notebook)',
+      text: `${stemOf(link.uri ?? '')}.pipeline.json`
+    });
+    if (!path.button.accept || !path.value) {
+      return;
+    }
+    const model = link.panel.content.model!;
+    const active = link.panel.content.activeCellIndex;
+    const r = await link.command<IImported>('link.lab.importPipeline', {
+      notebook: link.notebookJson(),
+      file: resolve(link, path.value),
+      after: active >= 0 ? `#${active + 1}` : undefined
+    });
+    const shared = model.sharedModel;
+    shared.transact(() => {
+      shared.insertCells(r.insertAt, r.cells.map(c => ({ ...c, id: undefined }) as never));
+      if (r.parametersChanged) {
+        const canvas = { ...((model.getMetadata('canvas') as object) ?? {}), parameters: r.parameters };
+        model.setMetadata('canvas', canvas);
+      }
+    });
+    link.schedule(50);
+    void showDialog({
+      title: 'link-ls: imported',
+      body: `${r.components.length} components: ${r.components.map(c => c.name).join(', ')}`,
+      buttons: [Dialog.okButton()]
+    });
+  });
+}

@@ -11,7 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { NotebookLink } from './controller';
 import { GraphPanel } from './graph';
-import { diffWithRevision, exportCache, exportPipeline, history, importCache } from './commands';
+import { diffWithRevision, exportCache, exportPipeline, history, importCache, importPipeline } from './commands';
 
 const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
 
@@ -100,6 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     add('link-ls:diff', 'link-ls: Diff with a git revision…', withLink(l => diffWithRevision(app, l)));
     add('link-ls:history', 'link-ls: Notebook history…', withLink(l => history(app, l)));
     add('link-ls:export-pipeline', 'link-ls: Export the pipeline…', withLink(exportPipeline));
+    add('link-ls:import-pipeline', 'link-ls: Import a pipeline…', withLink(importPipeline));
     add('link-ls:export-cache', 'link-ls: Export the cache…', withLink(exportCache));
     add('link-ls:import-cache', 'link-ls: Import a cache archive…', withLink(importCache));
     for (const id of ['link-ls:run-up-to', 'link-ls:run-cell']) {

@@ -268,7 +268,26 @@ def fix(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     return {"uri": a["uri"], **apply_fix(lab_notebook(ls, a), spec)}
 
 
+def import_pipeline(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline file (link-ls or Link format) planned into the model: cells to insert."""
+    from link_ls.exchange import ImportOptions, load_pipeline, plan_import
+    from link_ls.server.args import path_of
+
+    nb = lab_notebook(ls, a)
+    pipe = load_pipeline(path_of(a.get("file"), "file"))
+    after = a.get("after")
+    options = ImportOptions(
+        None if after is None else str(after), a.get("overwriteParameters") is True
+    )
+    return {"uri": a["uri"], **plan_import(nb, pipe, options).to_json()}
+
+
 def register(server: LinkServer) -> None:
+    @server.command("link.lab.importPipeline")
+    @guard
+    async def lab_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
+        return await asyncio.to_thread(import_pipeline, ls, argument(args))
+
     @server.command("link.lab.applyFix")
     @guard
     async def lab_fix(ls: LinkServer, *args: Any) -> dict[str, Any]:

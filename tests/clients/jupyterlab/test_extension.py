@@ -433,3 +433,59 @@ def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) ->
             _shot(page, "12-interrupted")
         finally:
             browser.close()
+
+
+def _dialog(page: Any, value: str | None = None) -> None:
+    """Answer JupyterLab's open dialog: type ``value`` (text or choice), then accept."""
+    dialog = page.locator(".jp-Dialog").last
+    dialog.wait_for()
+    handle = dialog.element_handle()
+    if value is not None:
+        select = dialog.locator("select")
+        if select.count():
+            select.select_option(value)
+        else:
+            dialog.locator("input").fill(value)
+    dialog.locator(".jp-mod-accept").click()
+    handle.wait_for_element_state("hidden")  # closed (the next dialog may already be open)
+
+
+def test_export_then_import_the_pipeline_into_the_model(jupyter: Jupyter) -> None:
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    nb_path = jupyter.root / "exchange.ipynb"
+    shutil.copy(EXAMPLE, nb_path)
+    on_disk = nb_path.read_text()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(f"{jupyter.base}/lab/tree/{nb_path.name}?token={jupyter.token}")
+            page.wait_for_function(
+                f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
+            )
+            run = "() => { window.jupyterapp.commands.execute('link-ls:%s'); }"
+            page.evaluate(run % "export-pipeline")
+            _dialog(page, "link")  # Link's own format
+            _dialog(page, "exchange-link.json")
+            _dialog(page)  # "exported"
+            exported = json.loads((jupyter.root / "exchange-link.json").read_text())
+            assert exported, "Link's export list"
+            page.evaluate(run % "import-pipeline")
+            _dialog(page, "exchange-link.json")
+            _dialog(page)  # "imported: 8 components"
+            page.wait_for_function(
+                f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 16"
+            )
+            _shot(page, "13-imported")
+            assert page.evaluate(DIRTY)
+        finally:
+            browser.close()
+    assert nb_path.read_text() == on_disk
