@@ -489,3 +489,58 @@ def test_export_then_import_the_pipeline_into_the_model(jupyter: Jupyter) -> Non
         finally:
             browser.close()
     assert nb_path.read_text() == on_disk
+
+
+def test_a_plain_notebook_turned_into_a_pipeline_then_a_cycle_refuses_to_run(
+    jupyter: Jupyter,
+) -> None:
+    if not INSTALLED.exists():
+        missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    shutil.copy(EXAMPLE.with_name("plain.ipynb"), jupyter.root / "plain.ipynb")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(f"{jupyter.base}/lab/tree/plain.ipynb?token={jupyter.token}")
+            status = page.locator(f"{CURRENT} .link-ls-status")
+            page.wait_for_function(
+                f"() => document.querySelector('{CURRENT} .link-ls-status')"
+                "?.textContent?.includes('not a pipeline')"
+            )
+            page.locator(f"{CURRENT} .link-ls-fix", has_text="Turn into a pipeline").click()
+            page.wait_for_function(
+                f"() => document.querySelector('{CURRENT} .link-ls-status')"
+                "?.textContent?.includes('pipeline, 5 components')"
+            )
+            assert page.evaluate(DIRTY)
+            # a cycle: the first component declares the last one as its parent
+            page.evaluate(
+                """() => {
+                    const nb = window.jupyterapp.shell.currentWidget.content;
+                    const first = nb.widgets[1].model, last = nb.widgets[5].model;
+                    const lc = last.getMetadata('canvas');
+                    const fc = structuredClone(first.getMetadata('canvas'));
+                    fc.parents = [{id: lc.id, name: lc.name}];
+                    first.setMetadata('canvas', fc);
+                }"""
+            )
+            page.wait_for_function(
+                f"() => document.querySelector('{CURRENT} .link-ls-status')"
+                "?.textContent?.includes('cycle')"
+            )
+            assert "Break the cycle" in page.locator(f"{CURRENT}").inner_text()
+            _header(page, 6).locator(".link-ls-run-up-to").click()
+            dialog = page.locator(".jp-Dialog")
+            dialog.wait_for()
+            assert "cycle" in dialog.inner_text()
+            _shot(page, "14-cycle-refused")
+            assert "cycle" in status.inner_text()
+        finally:
+            browser.close()
