@@ -353,6 +353,12 @@ def test_an_edge_added_by_a_fix_clears_the_diagnostic_before_saving(jupyter: Jup
             _shot(page, "10-edge-fixed-unsaved")
             assert page.evaluate(DIRTY)
             assert "label" in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
+            # one undo step takes the edge back out of the model
+            page.evaluate(
+                "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.undo()"
+            )
+            underline.first.wait_for(state="attached")
+            assert "label" not in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
         finally:
             browser.close()
     assert (jupyter.root / FIXTURE.name).read_text() == on_disk
