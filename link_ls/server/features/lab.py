@@ -10,8 +10,10 @@ execute / restored (variables put into the kernel, outputs returned) / skipped,
 must run in the kernel for the cache (the snippets of ``link_ls.cache.snippets``)
 goes to the extension as a ``link/lab/execute`` request ``{client, code}``
 answered with ``{stdout}``; the extension runs it silently in the kernel.
-The components' states (``link_ls.usecases.state``) remember each component's key
-at its last execution here and in ``link.run``-less runs of the extension.
+What ran (executed or restored) is recorded in ``link_ls.server.runstate`` with its
+key, for the components' states (``link_ls.usecases.state``). Quick fixes come from
+``link_ls.server.labfixes``; with ``link.lab.view`` the model also becomes the
+canvas source of the notebook's jupyter-lsp virtual document (its diagnostics).
 """
 
 from __future__ import annotations
