@@ -113,6 +113,8 @@ class DocumentStore:
         #: notebook-document cells by uri: (text, metadata object, raw nbformat cell)
         self._raw: dict[str, tuple[str, object, dict[str, Any], CellMeta]] = {}
         self._disk: dict[str, tuple[float, Notebook | None]] = {}
+        #: notebooks as an editor's model holds them (JupyterLab, unsaved), by real path
+        self._models: dict[str, Notebook] = {}
         #: text documents changed since last read: parsed lazily, so a burst parses once
         self._texts: dict[str, tuple[str, int]] = {}
 
@@ -277,10 +279,26 @@ class DocumentStore:
         self._disk[real] = (mtime, nb)
         return nb
 
+    def set_model(self, real: str, nb: Notebook) -> list[str]:
+        """The notebook at ``real`` as the editor holds it: virtual documents read their
+        canvas metadata from it instead of the saved file. Returns the virtual uris to refresh."""
+        self._models[real] = nb
+        stale = [
+            u
+            for u, snap in self._snaps.items()
+            if snap.kind is DocKind.VIRTUAL
+            and (snap.path or "").replace(_VIRTUAL_DIR, "/", 1) == real
+        ]
+        for u in stale:
+            snap = self._snaps.pop(u)
+            self._texts.setdefault(u, (snap.text or "", snap.version or 0))
+        return stale
+
     def _virtual(self, text: str, path: str) -> tuple[Notebook, list[list[Seg]]]:
-        """jupyter-lsp's concatenation, with canvas metadata from the notebook on disk."""
+        """jupyter-lsp's concatenation, with canvas metadata from the editor's model (when
+        JupyterLab sent it, ``set_model``), else from the notebook on disk."""
         real = path.replace(_VIRTUAL_DIR, "/", 1)
-        disk = self._disk_notebook(real)
+        disk = self._models.get(real) or self._disk_notebook(real)
         disk_code = [c for c in disk.cells if c.is_code] if disk is not None else []
         known = frozenset(c.source for c in disk_code)
         pieces = split_virtual(text, known)

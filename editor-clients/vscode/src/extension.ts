@@ -7,6 +7,7 @@ import { APPLY_NOTEBOOK_EDIT, applyNotebookEdits } from "./notebookEdits";
 import { RunResult, isCellEdit, isObject, notebookEditsOf, savedLine } from "./protocol";
 import { Server, errorText } from "./server";
 import { SECTION } from "./settings";
+import { StateItems } from "./state";
 
 let server: Server | undefined;
 
@@ -59,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand("link-ls.restartServer", () => server?.restart()),
     ...new Commands(server).register(),
+    ...new StateItems(server).register(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.server`)) {
         void server?.restart();

@@ -30,6 +30,7 @@ from link_ls.kernel.params import ParamValue, resolve_parameters
 from link_ls.kernel.report import RunReport, failure_message, step_label
 from link_ls.pipeline import RunPlan
 from link_ls.server import args as arg
+from link_ls.server import runstate
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.progress import Work
 from link_ls.server.workspace import Target, kernel_key, plan_for, target
@@ -210,6 +211,14 @@ async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
         scaled = await execute_scaled(t, a, plan, work, opts) if opts is not None else None
         report = scaled.report if scaled is not None else await execute(ls, a, t, plan, work)
     ls.cache_changed()
+    done = (StepStatus.EXECUTED, StepStatus.RESTORED)
+    runstate.record_nodes(
+        ls,
+        t.notebook,
+        pipe,
+        [r.step.node for r in report.steps if r.status in done],
+        arg.overrides(a),
+    )
     message = failure_message(report)
     if report.outcome is RunOutcome.KERNEL_DIED:
         ls.tell(f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error)

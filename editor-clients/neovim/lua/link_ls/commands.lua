@@ -77,6 +77,12 @@ end
 function M.run(args, bufnr)
   M.execute("link.run", args, function(result)
     view().run_report(result)
+    -- what ran is "up to date" now (link.state)
+    local buf = bufnr or vim.api.nvim_get_current_buf()
+    local client = require("link_ls").client(buf)
+    if client and require("link_ls").config.state then
+      require("link_ls.state").refresh(client, buf)
+    end
   end, bufnr)
 end
 
