@@ -32,3 +32,7 @@ class CellReferenceError(LinkError):
 
 class PipelineError(LinkError):
     """The pipeline cannot do what was asked (e.g. a plan through a cycle)."""
+
+
+class WriteError(LinkError):
+    """An output file cannot be written (read-only file or folder, a folder in the way, …)."""

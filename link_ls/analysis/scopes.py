@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from typing import Any
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -130,3 +131,12 @@ def function_locals(
     bound -= globs
     bound -= nonlocs
     return bound, globs, nonlocs
+
+
+@dataclass
+class Scope:
+    """A function, class or comprehension scope the visitor is inside."""
+
+    kind: str  # "function" | "class" | "comprehension"
+    bound: set[str] = field(default_factory=set)
+    globals: set[str] = field(default_factory=set)

@@ -8,12 +8,12 @@ load from the global scope are reads unless the cell binds them anywhere.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
+from link_ls.analysis.fastpaths import StructuralFastPaths
+from link_ls.analysis.magics import IPythonMagics, is_get_ipython
 from link_ls.analysis.model import CellAnalysis, OccurrenceRow
-from link_ls.analysis.scopes import child_fields, function_locals
+from link_ls.analysis.scopes import Scope, child_fields, function_locals
 
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
 #: and the estimators users fit in one cell and use in the next)
@@ -58,9 +58,6 @@ MUTATING_METHODS = frozenset(
 )
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_VAR_DOLLAR = re.compile(r"(?<!\$)\$([A-Za-z_]\w*)")
-_VAR_BRACE = re.compile(r"(?<!\{)\{([^{}]+)\}(?!\})")
-_TIMEIT_OPTS = re.compile(r"^\s*(?:-[nrpq]\s*\d+\s*|-[qotc]\s*)*")
 
 
 def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow:
@@ -90,18 +87,11 @@ def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow
     )
 
 
-@dataclass
-class _Scope:
-    kind: str  # "function" | "class" | "comprehension"
-    bound: set[str] = field(default_factory=set)
-    globals: set[str] = field(default_factory=set)
-
-
 _Handler = Callable[["CellVisitor", ast.AST], None]
 _DISPATCH: dict[type, dict[type, _Handler]] = {}
 
 
-class CellVisitor:
+class CellVisitor(IPythonMagics, StructuralFastPaths):
     """One use per cell: ``CellVisitor().run(tree)``."""
 
     def __init__(self) -> None:
@@ -114,7 +104,7 @@ class CellVisitor:
         self.unknown: list[str] = []
         self.occ: list[OccurrenceRow] = []
         self.defined: set[str] = set()  # bound so far at module level
-        self.scopes: list[_Scope] = []
+        self.scopes: list[Scope] = []
         self.line_offset = 0
         # handlers by node type, shared by every visitor of this class
         self._dispatch = _DISPATCH.setdefault(type(self), {})
@@ -164,84 +154,6 @@ class CellVisitor:
                         visit(x)
             elif isinstance(v, ast.AST):
                 visit(v)
-
-    # -- structural fast paths: the same children in the same order as ``generic``,
-    # without its per-field tests (most nodes of a cell are one of these types) --------
-    #: off in the reference visitor the tests compare against
-    structural_fast_paths = True
-
-    def s_Constant(self, node: ast.Constant) -> None:
-        return
-
-    def s_Expr(self, node: ast.Expr) -> None:
-        self.visit(node.value)
-
-    s_keyword = s_Expr
-    s_Starred = s_Expr
-    s_Await = s_Expr
-
-    def s_Return(self, node: ast.Return) -> None:
-        if node.value is not None:
-            self.visit(node.value)
-
-    def s_FormattedValue(self, node: ast.FormattedValue) -> None:
-        self.visit(node.value)
-        if node.format_spec is not None:
-            self.visit(node.format_spec)
-
-    def s_BinOp(self, node: ast.BinOp) -> None:
-        self.visit(node.left)
-        self.visit(node.right)
-
-    def s_UnaryOp(self, node: ast.UnaryOp) -> None:
-        self.visit(node.operand)
-
-    def s_BoolOp(self, node: ast.BoolOp) -> None:
-        self.body(node.values)
-
-    s_JoinedStr = s_BoolOp
-
-    def s_Compare(self, node: ast.Compare) -> None:
-        self.visit(node.left)
-        self.body(node.comparators)
-
-    def s_Tuple(self, node: ast.Tuple | ast.List | ast.Set) -> None:
-        self.body(node.elts)
-
-    s_List = s_Tuple
-    s_Set = s_Tuple
-
-    def s_Dict(self, node: ast.Dict) -> None:
-        visit = self.visit
-        for k in node.keys:
-            if k is not None:
-                visit(k)
-        for v in node.values:
-            visit(v)
-
-    def s_IfExp(self, node: ast.IfExp | ast.If | ast.While) -> None:
-        self.visit(node.test)
-        b = node.body
-        if type(b) is list:
-            self.body(b)
-            self.body(node.orelse)  # type: ignore[arg-type]
-        else:
-            self.visit(b)  # type: ignore[arg-type]
-            self.visit(node.orelse)  # type: ignore[arg-type]
-
-    s_If = s_IfExp
-    s_While = s_IfExp
-
-    def s_Slice(self, node: ast.Slice) -> None:
-        for v in (node.lower, node.upper, node.step):
-            if v is not None:
-                self.visit(v)
-
-    def s_Pass(self, node: ast.AST) -> None:
-        return
-
-    s_Break = s_Pass
-    s_Continue = s_Pass
 
     # -- name resolution ---------------------------------------------------------
     def _resolves_global(self, name: str) -> tuple[bool, bool]:
@@ -471,7 +383,7 @@ class CellVisitor:
             self.visit(node.returns)
         self.store(node.name, node)
         bound, globs, _ = function_locals(node.args, node.body)
-        self.scopes.append(_Scope("function", bound, globs))
+        self.scopes.append(Scope("function", bound, globs))
         try:
             self.body(node.body)
         finally:
@@ -482,7 +394,7 @@ class CellVisitor:
     def v_Lambda(self, node: ast.Lambda) -> None:
         self._arguments_outer(node.args)
         bound, globs, _ = function_locals(node.args, node.body)
-        self.scopes.append(_Scope("function", bound, globs))
+        self.scopes.append(Scope("function", bound, globs))
         try:
             self.visit(node.body)
         finally:
@@ -495,7 +407,7 @@ class CellVisitor:
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        self.scopes.append(_Scope("class"))
+        self.scopes.append(Scope("class"))
         try:
             self.body(node.body)
         finally:
@@ -505,7 +417,7 @@ class CellVisitor:
     def _comprehension(self, node: ast.AST, elts: list[ast.expr]) -> None:
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         self.visit(gens[0].iter)
-        self.scopes.append(_Scope("comprehension"))
+        self.scopes.append(Scope("comprehension"))
         try:
             for i, g in enumerate(gens):
                 if i:
@@ -531,7 +443,7 @@ class CellVisitor:
     def v_Call(self, node: ast.Call) -> None:
         f = node.func
         is_attr = type(f) is ast.Attribute
-        if is_attr and type(f.value) is ast.Call and _is_get_ipython(f.value):  # type: ignore[attr-defined]
+        if is_attr and type(f.value) is ast.Call and is_get_ipython(f.value):  # type: ignore[attr-defined]
             self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
             return
         visit = self.visit
@@ -560,85 +472,3 @@ class CellVisitor:
             and (f.id == "exec" or not self.scopes or f.id == "globals")
         ):
             self.unknown.append(f"{f.id}()")
-
-    def _ipython_call(self, method: str, node: ast.Call) -> None:
-        args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
-        strs = [a for a in args if isinstance(a, str)]
-        if method == "run_line_magic" and len(strs) >= 2:
-            self._line_magic(strs[0], strs[1], node)
-        elif method == "run_cell_magic" and len(strs) >= 3:
-            self._cell_magic(strs[0], strs[1], strs[2], node)
-        elif method in ("system", "getoutput") and strs:
-            self._expand_vars(strs[0], node)
-        else:
-            self.generic(node)
-
-    def _line_magic(self, name: str, line: str, node: ast.Call) -> None:
-        if name in ("time", "prun", "capture"):
-            self._inline_code(line, node, 0)
-        elif name == "timeit":
-            self._inline_code(_TIMEIT_OPTS.sub("", line), node, 0, isolated=True)
-        elif name in ("run", "load", "load_ext", "reload_ext") or (
-            name == "store" and "-r" in line.split()
-        ):
-            if name not in ("load_ext", "reload_ext"):
-                self.unknown.append(f"%{name}")
-            self._expand_vars(line, node)
-        else:
-            self._expand_vars(line, node)
-
-    def _cell_magic(self, name: str, line: str, body: str, node: ast.Call) -> None:
-        self._expand_vars(line, node)
-        if name in ("time", "prun", "capture", "debug"):
-            self._inline_code(body, node, 1)
-            if name == "capture":
-                words = [w for w in line.split() if not w.startswith("-")]
-                if words and words[0].isidentifier():
-                    self.store(words[0], node)
-        elif name == "timeit":
-            self._inline_code(body, node, 1, isolated=True)
-
-    def _inline_code(self, code: str, node: ast.AST, offset: int, isolated: bool = False) -> None:
-        try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            return
-        saved = self.line_offset
-        self.line_offset = saved + getattr(node, "lineno", 1) - 1 + offset
-        try:
-            if isolated:
-                bound, globs, _ = function_locals(None, tree.body)
-                self.scopes.append(_Scope("function", bound, globs))
-                try:
-                    self.body(tree.body)
-                finally:
-                    self.scopes.pop()
-            else:
-                self.body(tree.body)
-        finally:
-            self.line_offset = saved
-
-    def _expand_vars(self, text: str, node: ast.AST) -> None:
-        """IPython expands ``$name`` and ``{expr}`` in shell commands and line magics."""
-        for m in _VAR_DOLLAR.finditer(text):
-            self.load(m.group(1), node)
-        for m in _VAR_BRACE.finditer(text):
-            try:
-                expr = ast.parse(m.group(1).strip(), mode="eval")
-            except SyntaxError:
-                continue
-            saved = self.line_offset
-            self.line_offset = saved + getattr(node, "lineno", 1) - 1
-            try:
-                self.visit(expr.body)
-            finally:
-                self.line_offset = saved
-
-
-def _is_get_ipython(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "get_ipython"
-        and not node.args
-    )

@@ -12,6 +12,7 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from link_ls import __version__
 from link_ls.cli import commands
@@ -31,8 +32,20 @@ def _requested_module(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        err_console.print(
+            f"{self.prog}: error: {message} (see {self.prog} --help)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(2)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="link-ls",
         description="Jupyter notebooks as pipelines: check, graph, run, cache, diff, merge, "
         "export — and a language server for every editor.",
@@ -101,6 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        # the environment refused (a read-only target, a full disk): bad input, not a bug
+        where = f"{e.filename}: " if e.filename else ""
+        err_console.print(
+            f"link-ls: error: {where}{e.strerror or e}", markup=False, highlight=False
+        )
+        return 2
+    except RecursionError:
+        err_console.print(
+            "link-ls: error: input nested too deeply to process", markup=False, highlight=False
+        )
+        return 2
     except Exception as e:  # last line of defence: one line, never a traceback
         if os.environ.get("LINK_LS_DEBUG"):
             raise

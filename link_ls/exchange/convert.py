@@ -12,6 +12,8 @@ from → to     what is written                                                 
               the same pipeline in Link's format, e.g. from link-ls's own)    .json, .py
 .py           the runnable script of ``export --format py``                   .ipynb,
                                                                               .json, .py
+.yaml, .yml   the Kubeflow pipeline spec of ``export --format kfp`` (default  .ipynb,
+              image and packages; target only)                                .json, .py
 ============  ==============================================================  ============
 
 A ``.py`` source must be a jupytext percent notebook (``# %%`` cells, as link-ls and
@@ -44,7 +46,13 @@ from link_ls.notebook import Notebook, NotebookFormat, dumps, load
 from link_ls.notebook.formats import atomic_write_text
 
 #: extension -> what link-ls reads and writes under it
-KINDS = {".ipynb": "notebook", ".json": "Link pipeline JSON", ".py": "Python script"}
+KINDS = {
+    ".ipynb": "notebook",
+    ".json": "Link pipeline JSON",
+    ".py": "Python script",
+    ".yaml": "Kubeflow pipeline spec",
+    ".yml": "Kubeflow pipeline spec",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,8 @@ def _from_pipeline(pipe: ExchangePipeline, source: Path, target: Path) -> str:
         nb.path = target
         apply_import(nb, plan_import(nb, pipe))
         return dumps(nb)
-    fmt = "link" if target.suffix.lower() == ".json" else "py"
+    suffix = target.suffix.lower()
+    fmt = "link" if suffix == ".json" else "kfp" if suffix in (".yaml", ".yml") else "py"
     return dumps_pipeline(pipe, fmt, source.name)
 
 
@@ -120,6 +129,8 @@ def plan_convert(source: str | os.PathLike[str], target: str | os.PathLike[str])
         raise UsageError(f"{dst}: folder {dst.parent} does not exist")
     if src_kind == dst_kind == "notebook":
         raise UsageError(f"{src} and {dst} are both notebooks: nothing to convert")
+    if src_kind == "Kubeflow pipeline spec":
+        raise UsageError(f"{src}: a Kubeflow spec can be written, not read; convert a notebook")
     if src_kind == "Python script":
         src_kind = "jupytext percent notebook"
     if src.suffix.lower() == ".json":

@@ -17,14 +17,16 @@ from typing import Any
 
 from link_ls.exchange.errors import ExchangeError, ExchangeFormatError
 from link_ls.exchange.graph import validate
+from link_ls.exchange.kfp_format import KfpOptions, to_kfp
 from link_ls.exchange.link_format import is_link, read_link, write_link
 from link_ls.exchange.linkls_format import is_linkls, read_linkls, write_linkls
 from link_ls.exchange.model import LINK_LS_FORMAT, ExchangePipeline
 from link_ls.exchange.py_format import to_script
 from link_ls.notebook.formats import read_text
 
-#: export formats: two JSON files, and a runnable Python script ("py", text only)
-FORMATS = ("link-ls", "link", "py")
+#: export formats: two JSON files, a runnable Python script ("py", text only) and a
+#: Kubeflow Pipelines spec ("kfp", YAML compiled by the kfp SDK)
+FORMATS = ("link-ls", "link", "py", "kfp")
 
 
 def parse_pipeline(data: Any, name: str = "<pipeline>") -> ExchangePipeline:
@@ -76,8 +78,9 @@ def to_json(
         return write_linkls(pipe)
     if fmt == "link":
         return write_link(pipe, name)
-    if fmt == "py":
-        raise ExchangeError("format 'py' is a Python script, not JSON (dumps_pipeline writes it)")
+    if fmt in ("py", "kfp"):
+        what = "a Python script" if fmt == "py" else "a Kubeflow YAML spec"
+        raise ExchangeError(f"format {fmt!r} is {what}, not JSON (dumps_pipeline writes it)")
     raise ExchangeError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
@@ -92,8 +95,16 @@ def file_text(data: Any, fmt: str = "link-ls") -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def dumps_pipeline(pipe: ExchangePipeline, fmt: str = "link-ls", name: str = "<pipeline>") -> str:
-    """The file text for ``pipe`` in ``fmt``: JSON, or for "py" a Python script."""
+def dumps_pipeline(
+    pipe: ExchangePipeline,
+    fmt: str = "link-ls",
+    name: str = "<pipeline>",
+    kfp: KfpOptions | None = None,
+) -> str:
+    """The file's text in ``fmt``: JSON, for "py" a Python script, for "kfp" a Kubeflow
+    pipeline spec (``kfp`` sets its base image and extra packages)."""
+    if fmt == "kfp":
+        return to_kfp(pipe, name, kfp)
     if fmt == "py":
         return to_script(pipe, name)
     return file_text(to_json(pipe, fmt, name), fmt)

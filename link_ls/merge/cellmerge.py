@@ -22,6 +22,12 @@ from link_ls.merge.values import ABSENT, ValueConflict, get, merge_set, merge_va
 Json = dict[str, Any]
 
 _OUTPUT_FIELDS = ("outputs", "execution_count")
+#: the fields nbformat 4 allows on each cell type (anything else fails ``nbformat.validate``)
+_CELL_FIELDS = {
+    "code": frozenset({"id", "cell_type", "metadata", "source", *_OUTPUT_FIELDS}),
+    "markdown": frozenset({"id", "cell_type", "metadata", "source", "attachments"}),
+    "raw": frozenset({"id", "cell_type", "metadata", "source", "attachments"}),
+}
 
 
 def source_text(src: Any) -> str:
@@ -200,10 +206,27 @@ def merge_cell(base: Json, ours: Json, theirs: Json, policy: OutputPolicy) -> Ce
                 v = min((x for x in (o, t) if x is not ABSENT), key=repr)
         if v is not ABSENT:
             out[key] = v
+    _keep_valid_fields(out, base, ours, theirs, conflicts)
     if out.get("cell_type") == "code":
         out["outputs"], out["execution_count"] = merge_outputs(base, ours, theirs, policy)
     merged = CellMerge(out, [value_record(c) for c in conflicts], src_conflicts)
     return merged
+
+
+def _keep_valid_fields(
+    out: Json, base: Json, ours: Json, theirs: Json, conflicts: list[ValueConflict]
+) -> None:
+    """Move fields the merged cell type does not allow (``attachments`` on a code cell) out
+    of the cell into a conflict record: the file stays valid and nothing a side wrote is lost."""
+    allowed = _CELL_FIELDS.get(str(out.get("cell_type")))
+    if allowed is None:
+        return
+    for key in [k for k in out if k not in allowed]:
+        del out[key]
+        if not any(c.path == (key,) for c in conflicts):
+            conflicts.append(
+                ValueConflict((key,), get(base, key), get(ours, key), get(theirs, key))
+            )
 
 
 def _same_form(text: str, *sides: Any) -> Any:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from link_ls.errors import LinkError, NotebookFormatError, NotebookNotFound
+from link_ls.errors import LinkError, NotebookFormatError, NotebookNotFound, WriteError
 from link_ls.notebook.ipynb import ipynb_text
 from link_ls.notebook.model import Notebook, NotebookFormat
 
@@ -23,6 +24,54 @@ _TEXT_SUFFIXES = {".py"}
 def _looks_like_json(text: str) -> bool:
     # jupytext text never starts with a bracket; a .ipynb that does is (broken) JSON
     return text.lstrip()[:1] in ("{", "[")
+
+
+#: deepest JSON nesting a notebook may have (real ones stay below 20: widget state, plotly)
+MAX_DEPTH = 100
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """The offset of the first lone surrogate in ``text`` (not valid Unicode), else None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
+def _where(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line} column {col}"
+
+
+def check_tree(data: Any, name: str, *, strings: bool = True) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_DEPTH` or holding lone surrogates.
+
+    Both would break later, far from the file (recursion in copies and writers, an
+    encoding error on output): the one-line error names the file here instead.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        obj, depth = stack.pop()
+        if isinstance(obj, str):
+            if strings and lone_surrogate(obj) is not None:
+                raise NotebookFormatError(
+                    f"{name}: text holds a lone surrogate ({obj[:40]!r}): not valid Unicode"
+                )
+            continue
+        if not isinstance(obj, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise NotebookFormatError(f"{name}: JSON nested deeper than {MAX_DEPTH} levels")
+        if isinstance(obj, dict):
+            stack.extend((k, depth) for k in obj)
+            stack.extend((v, depth + 1) for v in obj.values())
+        else:
+            stack.extend((v, depth + 1) for v in obj)
 
 
 def _check_structure(data: Any, name: str) -> None:
@@ -88,6 +137,10 @@ def _from_json_text(text: str, name: str) -> Notebook:
         raise NotebookFormatError(
             f"{name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
         ) from None
+    except RecursionError:
+        raise NotebookFormatError(f"{name}: JSON nested deeper than {MAX_DEPTH} levels") from None
+    # strings need a look only when the text spells a surrogate (\ud800) at all
+    check_tree(data, name, strings=_SURROGATE_ESCAPE.search(text) is not None)
     _check_structure(data, name)
     minor = data.get("nbformat_minor", 0)
     if data["nbformat"] == 3:
@@ -124,6 +177,7 @@ def _from_jupytext_text(text: str, name: str, ext: str) -> Notebook:
         node = jupytext.reads(text, fmt=jfmt)
     except Exception as e:
         raise NotebookFormatError(f"{name}: cannot read as jupytext {kind} text: {e}") from None
+    check_tree(node, name, strings=False)
     for c in node["cells"]:
         c.setdefault("metadata", {})
         # jupytext invents random ids on every read; text forms have no stable cell ids
@@ -134,6 +188,11 @@ def _from_jupytext_text(text: str, name: str, ext: str) -> Notebook:
 def loads(text: str, *, name: str = "<notebook>", path: Path | None = None) -> Notebook:
     """Parse notebook text. ``name`` decides the format: ``.py`` is always jupytext."""
     suffix = Path(name).suffix.lower()
+    bad = lone_surrogate(text)
+    if bad is not None:
+        raise NotebookFormatError(
+            f"{name}: lone surrogate at {_where(text, bad)}: the text is not valid Unicode"
+        )
     if suffix in _TEXT_SUFFIXES or not _looks_like_json(text):
         if not text.strip() and suffix not in _TEXT_SUFFIXES:
             raise NotebookFormatError(f"{name}: empty file is not a notebook")
@@ -241,7 +300,12 @@ def atomic_write_text(path: Path, text: str) -> None:
     import tempfile  # with ``random``, ~10 ms that a server start does not need
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    if path.is_dir():
+        raise WriteError(f"{path}: is a directory, cannot write a file there")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as e:
+        raise WriteError(f"{path}: cannot write: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
@@ -252,9 +316,11 @@ def atomic_write_text(path: Path, text: str) -> None:
         except FileNotFoundError:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise WriteError(f"{path}: cannot write: {e.strerror or e}") from None
         raise
 
 

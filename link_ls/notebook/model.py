@@ -58,7 +58,18 @@ class Cell:
 
     @property
     def is_component(self) -> bool:
-        return self.canvas is not None and self.canvas.is_component
+        """A Link component: a *code* cell with ``canvas.isComponent``.
+
+        A markdown or raw cell that still carries ``isComponent`` (what JupyterLab leaves
+        when a component is turned into markdown) is not one: Link itself cannot open such a
+        notebook (docs/diagnostics.md, LNK012), and link-ls reports it instead of running it.
+        """
+        return self.canvas is not None and self.canvas.is_component and self.cell_type == "code"
+
+    @property
+    def is_stray_component(self) -> bool:
+        """A non-code cell whose canvas still says ``isComponent: true`` (LNK012)."""
+        return self.canvas is not None and self.canvas.is_component and self.cell_type != "code"
 
     @property
     def position(self) -> str:
@@ -67,7 +78,7 @@ class Cell:
 
     @property
     def node_id(self) -> NodeId:
-        if self.canvas is not None and self.canvas.is_component and self.canvas.id:
+        if self.is_component and self.canvas is not None and self.canvas.id:
             return NodeId(self.canvas.id)
         return NodeId(self.cell_id or self.position)
 

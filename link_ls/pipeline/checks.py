@@ -1,4 +1,4 @@
-"""Diagnostics LNK001–LNK011 (DESIGN §3) computed from a :class:`Pipeline` snapshot."""
+"""Diagnostics LNK001–LNK012 but LNK007 (DESIGN §3) computed from a :class:`Pipeline` snapshot."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def check(p: Pipeline) -> list[Diagnostic]:
     else:
         out.extend(_plain(p))
     out.extend(_unknown(p))
+    out.extend(_stray_components(p))
     out.sort(key=lambda d: (d.cell_index, d.code))
     return out
 
@@ -45,6 +46,20 @@ def _syntax(p: Pipeline) -> Iterator[Diagnostic]:
         if a.syntax_error is not None:
             yield Diagnostic(
                 Code.SYNTAX, E, f"syntax error: {a.syntax_error.message}", idx, a.syntax_error.span
+            )
+
+
+def _stray_components(p: Pipeline) -> Iterator[Diagnostic]:
+    for c in p.notebook.cells:
+        if c.is_stray_component:
+            yield Diagnostic(
+                Code.STRAY_COMPONENT,
+                E,
+                f"this {c.cell_type} cell is still marked as a Link component:"
+                " Link cannot open the notebook; link-ls ignores the mark",
+                c.index,
+                _head(p, c.index),
+                {"child": c.cell_id or c.position, "cellType": c.cell_type},
             )
 
 
@@ -231,14 +246,48 @@ def _unused_parents(
         if needed:
             continue
         pc = p.cell(par)
-        yield Diagnostic(
-            Code.UNUSED_PARENT,
-            H,
-            f"parent {pc.name} provides nothing this component reads",
-            idx,
-            _head(p, idx),
-            {"parent": p.node_id(par), "parentName": pc.name, "child": p.node_id(idx)},
-        )
+        below = _needed_below(p, par, idx, providers)
+        msg = f"parent {pc.name} provides nothing this component reads"
+        data: dict[str, object] = {
+            "parent": p.node_id(par),
+            "parentName": pc.name,
+            "child": p.node_id(idx),
+        }
+        if below:
+            names = ", ".join(p.cell(d).name for d in below)
+            msg += f"; {names} below {'needs' if len(below) == 1 else 'need'} it through this edge"
+            data["neededBy"] = [p.node_id(d) for d in below]
+        yield Diagnostic(Code.UNUSED_PARENT, H, msg, idx, _head(p, idx), data)
+
+
+def _needed_below(p: Pipeline, par: int, idx: int, providers: dict[str, list[int]]) -> list[int]:
+    """Descendants of ``idx`` that would lose a provider of a name they read without the edge.
+
+    Removing ``par -> idx`` must never create an LNK003 below: the quick fix moves the edge
+    down to these cells instead (topmost ones only: the rest inherit ``par`` through them).
+    """
+    import networkx as nx
+
+    g = p.graph.copy()
+    g.remove_edge(par, idx)
+    anc = p.ancestor_bits()
+    broken: list[int] = []
+    for d in sorted(nx.descendants(p.graph, idx)):
+        new_anc = 0
+        for q in nx.ancestors(g, d):
+            new_anc |= p.bit(q)
+        lost = anc[d] & ~new_anc
+        if not lost:
+            continue
+        for name in p.analyses[d].reads:
+            pbits = 0
+            for q in providers.get(name, ()):
+                if q != d:
+                    pbits |= p.bit(q)
+            if pbits & lost and not pbits & new_anc:
+                broken.append(d)
+                break
+    return [d for d in broken if not any(p.is_ancestor(b, d) for b in broken if b != d)]
 
 
 def _undefined(p: Pipeline, idx: int, name: str) -> Diagnostic:

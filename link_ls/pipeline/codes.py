@@ -1,4 +1,4 @@
-"""The diagnostic codes LNK001–LNK011: one enum, each with its heading in docs/diagnostics.md."""
+"""The diagnostic codes LNK001–LNK012: one enum, each with its heading in docs/diagnostics.md."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Code(str, Enum):
     SYNTAX = "LNK009"
     UNKNOWN_DEFS = "LNK010"
     OUT_OF_ORDER = "LNK011"
+    STRAY_COMPONENT = "LNK012"
 
     def __str__(self) -> str:
         return str(self.value)
@@ -46,4 +47,5 @@ _ANCHORS = {
     Code.SYNTAX: "lnk009--syntax-error",
     Code.UNKNOWN_DEFS: "lnk010--dependencies-unknown",
     Code.OUT_OF_ORDER: "lnk011--read-before-the-cell-that-defines-it-plain-notebooks",
+    Code.STRAY_COMPONENT: "lnk012--a-markdown-or-raw-cell-marked-as-a-component",
 }

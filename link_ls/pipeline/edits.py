@@ -9,11 +9,12 @@ through ``Notebook.make_component``).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from link_ls.errors import CellReferenceError, UsageError
 from link_ls.notebook import Cell, ComponentId, Notebook, ParentRef, resolve_cell
-from link_ls.pipeline.graph import build
+from link_ls.notebook.canvas import CANVAS_KEY
+from link_ls.pipeline.graph import Pipeline, build
 
 #: an edit: a notebook in, a new notebook out
 Op = Callable[[Notebook], Notebook]
@@ -57,6 +58,78 @@ def remove_edge(nb: Notebook, child: str, parent: str) -> Notebook:
         raise UsageError(f"{c.name} has no parent {parent!r}")
     for rid in ids:
         out.remove_parent(c.index, rid)
+    return out
+
+
+def move_edge_down(nb: Notebook, child: str, parent: str, to: Sequence[str]) -> Notebook:
+    """Remove ``parent -> child`` and declare ``parent`` on each of ``to`` instead.
+
+    LNK006's fix when ``child`` reads nothing from ``parent`` but descendants ``to`` do
+    (through ``child``): removing the edge alone would break them (docs/diagnostics.md).
+    """
+    out = remove_edge(nb, child, parent)
+    for target in to:
+        t = _component(out, target, "descendant")
+        p = _component(out, parent, "parent")
+        if t.index != p.index:
+            out.add_parent(t.index, p.index)
+    return out
+
+
+def clear_component(nb: Notebook, ref: str) -> Notebook:
+    """Drop the component mark of a markdown/raw cell (LNK012); its other canvas keys stay."""
+    out = working_copy(nb)
+    cell = resolve_cell(out, ref)
+    if not cell.is_stray_component:
+        raise UsageError(f"{cell.position} is not a {cell.cell_type} cell marked as a component")
+    md = out.raw_cells[cell.index].setdefault("metadata", {})
+    md[CANVAS_KEY]["isComponent"] = False
+    out.touch()
+    return out
+
+
+def inferred_parents(p: Pipeline, idx: int) -> list[int]:
+    """The components a non-component code cell ``idx`` reads from, by dataflow.
+
+    For each name it reads: the latest earlier component that defines, mutates or deletes
+    it, else a later component that provides it (as ``Pipeline`` infers edges).
+    """
+    a = p.analyses.get(idx)
+    if a is None:
+        return []
+    found: set[int] = set()
+    for name in a.reads:
+        earlier = [q for q in p.nodes if q < idx and name in p.analyses[q].provides]
+        later = [q for q in p.nodes if q > idx and name in p.analyses[q].provides]
+        if earlier or later:
+            found.add(earlier[-1] if earlier else later[0])
+    return sorted(found)
+
+
+def make_component(nb: Notebook, ref: str, pipeline: Pipeline | None = None) -> Notebook:
+    """Turn one code cell of a notebook into a Link component, parents inferred.
+
+    The cell gets every canvas field Link writes (``canvas.make_component_metadata``); its
+    name comes from the first name it defines (unique among components).
+    """
+    cell = resolve_cell(nb, ref)
+    if not cell.is_code:
+        raise UsageError(f"{cell.position} is a {cell.cell_type} cell, not a code cell")
+    if cell.is_component:
+        raise UsageError(f"{cell.position} ({cell.name}) is already a component")
+    p = pipeline if pipeline is not None else build(nb)
+    parents = inferred_parents(p, cell.index)
+    taken = {c.name for c in nb.components}
+    a = p.analyses.get(cell.index)
+    order = [o.name for o in a.occurrences if o.kind == "def"] if a is not None else []
+    name = _name_for(cell, order, taken)
+    refs = []
+    for q in parents:
+        pc = nb.cells[q].canvas
+        assert pc is not None
+        refs.append(ParentRef(pc.id, nb.cells[q].name))
+    out = working_copy(nb)
+    out.make_component(cell.index, name, refs)
     return out
 
 

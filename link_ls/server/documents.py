@@ -19,6 +19,7 @@ from lsprotocol import types
 
 from link_ls.errors import LinkError
 from link_ls.notebook import Notebook, load, loads
+from link_ls.notebook.formats import MAX_DEPTH
 from link_ls.server.mapping import Mapper, Seg
 from link_ls.server.snapshot import CellMeta, DocKind, Snapshot
 from link_ls.server.textforms import (
@@ -52,7 +53,30 @@ def classify(uri: str, text: str) -> DocKind:
 
 
 def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return _sane(value) if isinstance(value, dict) else {}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _sane_text(text: str) -> str:
+    """Lone surrogates (JSON ``"\\ud800"`` from a client) become U+FFFD: the same length in
+    UTF-16 units and code points, so positions still match, and text that can be encoded."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def _sane(value: Any, depth: int = 0) -> Any:
+    """Client metadata made safe to copy and send back: no lone surrogates, no nesting
+    deeper than ``MAX_DEPTH`` (what is deeper is dropped, as a notebook file would be refused)."""
+    if isinstance(value, str):
+        return _sane_text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            return {}
+        return {_sane_text(str(k)): _sane(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [] if depth >= MAX_DEPTH else [_sane(v, depth + 1) for v in value]
+    return value
 
 
 def _notebook_node(
@@ -89,6 +113,8 @@ class DocumentStore:
         #: notebook-document cells by uri: (text, metadata object, raw nbformat cell)
         self._raw: dict[str, tuple[str, object, dict[str, Any], CellMeta]] = {}
         self._disk: dict[str, tuple[float, Notebook | None]] = {}
+        #: notebooks as an editor's model holds them (JupyterLab, unsaved), by real path
+        self._models: dict[str, Notebook] = {}
         #: text documents changed since last read: parsed lazily, so a burst parses once
         self._texts: dict[str, tuple[str, int]] = {}
 
@@ -127,7 +153,7 @@ class DocumentStore:
         for cell in nb_doc.cells:
             uri = cell.document
             seen.add(uri)
-            raw, meta = self._cell(cell, texts.get(uri, ""))
+            raw, meta = self._cell(cell, _sane_text(texts.get(uri, "")))
             metas.append(meta)
             raw_cells.append(raw)
             self._cell_owner[uri] = nb_doc.uri
@@ -253,10 +279,26 @@ class DocumentStore:
         self._disk[real] = (mtime, nb)
         return nb
 
+    def set_model(self, real: str, nb: Notebook) -> list[str]:
+        """The notebook at ``real`` as the editor holds it: virtual documents read their
+        canvas metadata from it instead of the saved file. Returns the virtual uris to refresh."""
+        self._models[real] = nb
+        stale = [
+            u
+            for u, snap in self._snaps.items()
+            if snap.kind is DocKind.VIRTUAL
+            and (snap.path or "").replace(_VIRTUAL_DIR, "/", 1) == real
+        ]
+        for u in stale:
+            snap = self._snaps.pop(u)
+            self._texts.setdefault(u, (snap.text or "", snap.version or 0))
+        return stale
+
     def _virtual(self, text: str, path: str) -> tuple[Notebook, list[list[Seg]]]:
-        """jupyter-lsp's concatenation, with canvas metadata from the notebook on disk."""
+        """jupyter-lsp's concatenation, with canvas metadata from the editor's model (when
+        JupyterLab sent it, ``set_model``), else from the notebook on disk."""
         real = path.replace(_VIRTUAL_DIR, "/", 1)
-        disk = self._disk_notebook(real)
+        disk = self._models.get(real) or self._disk_notebook(real)
         disk_code = [c for c in disk.cells if c.is_code] if disk is not None else []
         known = frozenset(c.source for c in disk_code)
         pieces = split_virtual(text, known)

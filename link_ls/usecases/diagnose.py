@@ -1,4 +1,4 @@
-"""``diagnose``: every diagnostic of a notebook (LNK001–LNK011), for `check` and the server."""
+"""``diagnose``: every diagnostic of a notebook (LNK001–LNK012), for `check` and the server."""
 
 from __future__ import annotations
 

@@ -14,9 +14,16 @@ from hypothesis import HealthCheck, given, settings
 
 from link_ls.merge import merge_notebooks
 from link_ls.notebook import Notebook, dumps
+from tests.fuzzing import examples
 from tests.merge.nbgen import canvas_id, edges, triplets
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(100),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 # many examples on a loaded 2-core machine: give each property room beyond the default timeout
 pytestmark = pytest.mark.timeout(1200)
 BLOCK = re.compile(

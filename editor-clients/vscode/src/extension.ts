@@ -4,9 +4,10 @@ import { Middleware } from "vscode-languageclient/node";
 import { Commands } from "./commands";
 import { PipelineKernel, RunArgs } from "./kernel";
 import { APPLY_NOTEBOOK_EDIT, applyNotebookEdits } from "./notebookEdits";
-import { isCellEdit, isObject, notebookEditsOf } from "./protocol";
+import { RunResult, isCellEdit, isObject, notebookEditsOf, savedLine } from "./protocol";
 import { Server, errorText } from "./server";
 import { SECTION } from "./settings";
+import { StateItems } from "./state";
 
 let server: Server | undefined;
 
@@ -31,7 +32,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (command === "link.run" && isObject(res) && typeof res.outcome === "string") {
         // a text notebook (jupytext .py): no cells to show outputs in, so a summary line
         const msg = typeof res.message === "string" && res.message ? `: ${res.message}` : "";
-        void vscode.window.showInformationMessage(`link-ls: run ${res.outcome}${msg}`);
+        const saved = savedLine((res as unknown as RunResult).saved);
+        const tail = saved ? ` (${saved})` : "";
+        void vscode.window.showInformationMessage(`link-ls: run ${res.outcome}${msg}${tail}`);
       }
       const edits = notebookEditsOf(res);
       if (edits.length > 0) {
@@ -57,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand("link-ls.restartServer", () => server?.restart()),
     ...new Commands(server).register(),
+    ...new StateItems(server).register(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.server`)) {
         void server?.restart();

@@ -1,7 +1,15 @@
 // The "link-ls pipeline kernel": a NotebookController whose execution is the server's link.run.
 import * as vscode from "vscode";
 import { messageOutput, toCellOutput } from "./outputs";
-import { PlanCell, RunPlanJson, RunResult, RunStep, isObject, runReport } from "./protocol";
+import {
+  PlanCell,
+  RunPlanJson,
+  RunResult,
+  RunStep,
+  isObject,
+  runReport,
+  savedLine,
+} from "./protocol";
 import { Server, ServerError, errorText } from "./server";
 import { cellRunMode } from "./settings";
 
@@ -181,6 +189,10 @@ export class PipelineKernel implements vscode.Disposable {
     }
     for (const ex of executions.values()) {
       ex.end(undefined, Date.now());
+    }
+    if (result.saved && !result.saved.written) {
+      // the outputs are in the cells but not in the file: say so once (issue 18)
+      void vscode.window.showWarningMessage(`link-ls: ${savedLine(result.saved)}`);
     }
     return result;
   }

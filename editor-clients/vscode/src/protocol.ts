@@ -64,6 +64,26 @@ export interface RunResult {
   report?: RunReport;
   steps?: RunStep[];
   outcome?: string;
+  /** whether the outputs were written into the .ipynb, and why not (null: not asked to) */
+  saved?: RunSaved | null;
+}
+
+/** `saved` of a `link.run` result (docs/commands.md). */
+export interface RunSaved {
+  path?: string | null;
+  written: boolean;
+  reason?: string | null;
+}
+
+/** One line for the user: where the run's outputs went, or why they stayed out of the file. */
+export function savedLine(saved: RunSaved | null | undefined): string | undefined {
+  if (saved === null || saved === undefined || typeof saved !== "object") {
+    return undefined;
+  }
+  if (saved.written) {
+    return `outputs saved to ${saved.path ?? "the notebook"}`;
+  }
+  return `outputs not saved: ${saved.reason ?? "unknown reason"}`;
 }
 
 export function runReport(result: RunResult): RunReport | undefined {

@@ -94,12 +94,93 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="cache store (default: $LINK_LS_CACHE_DIR, else .link_ls/cache/ beside the notebook)",
     )
+    _scale_options(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument(
         "--write", action="store_true", help="write the outputs back into PATH (atomically)"
     )
     out.add_argument("-o", "--output", metavar="OUT", help="write the executed notebook to OUT")
     p.set_defaults(func=run)
+
+
+def _scale_options(p: argparse.ArgumentParser) -> None:
+    """--executor and its options (docs/scale.md)."""
+    g = p.add_argument_group("scale-out (docs/scale.md)")
+    g.add_argument(
+        "--executor",
+        choices=("serial", "parallel", "dask"),
+        default="serial",
+        help="serial: one kernel, one cell after another (default); parallel: independent "
+        "branches at once, one kernel per running component; dask: every component a task on "
+        "a Dask cluster. parallel and dask move variables through the cache store and refuse "
+        "a pipeline with edge errors",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="parallel: kernels at once; dask: LocalCluster worker processes (default: 4)",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="dask: address of a running scheduler (tcp://host:8786); default: a LocalCluster",
+    )
+    g.add_argument(
+        "--store",
+        metavar="URL",
+        help="parallel/dask: the cache store every worker reads and writes: a folder, or an "
+        "fsspec URL such as s3://bucket/cache (default: --cache-dir, else .link_ls/cache/ "
+        "beside the notebook)",
+    )
+
+
+def _run_scaled(
+    args: argparse.Namespace,
+    nb: Notebook,
+    plan: RunPlan,
+    target: tuple[Notebook, Path] | None,
+    overrides: Any,
+    params: Any,
+) -> int:
+    from link_ls.cli.scale_view import ScaleView, summary_table
+    from link_ls.executors import ExecutorOptions, run_scaled
+
+    if args.cell:
+        raise UsageError("--cell runs one cell in a fresh kernel; use --executor serial")
+    opts = ExecutorOptions(
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        store=args.store or args.cache_dir,
+        timeout=args.timeout,
+        reuse=not args.no_cache,
+        kernel=args.kernel,
+    )
+    console.print(
+        f"[bold]run[/] {escape(args.path)}: {len(plan.steps)} components, executor "
+        f"{escape(args.executor)}"
+        + (", " + ", ".join(f"{p.name}={p.value!r}" for p in params) if params else ""),
+    )
+    names = {s.index: s.name or f"cell {s.index + 1}" for s in plan.steps}
+    cancel = threading.Event()
+    restore = _trap_signals(cancel)
+    try:
+        with ScaleView(names, console.is_terminal) as view:
+            scaled = run_scaled(nb, plan, opts, params, overrides, view, cancel)
+    finally:
+        restore()
+    report = scaled.report
+    console.print(summary_table(scaled, names))
+    console.print(_summary(report) + f" (store {escape(scaled.store)})")
+    if target is not None:
+        out_nb, out_path = target
+        runs.write_outputs(out_nb, report, out_path)
+        console.print(f"wrote {escape(str(out_path))}")
+    if report.ok:
+        return 0
+    err_console.print(f"link-ls: {failure_message(report)}", markup=False, highlight=False)
+    return 130 if report.outcome is RunOutcome.INTERRUPTED else 1
 
 
 def _plan(nb: Notebook, args: argparse.Namespace) -> RunPlan:
@@ -238,6 +319,10 @@ def run(args: argparse.Namespace) -> int:
     target = _target(nb, args)
     overrides = collect_overrides(args.param, args.parameter)
     params = resolve_parameters(nb.parameters, overrides)
+    if args.executor != "serial" and plan.steps:
+        return _run_scaled(args, nb, plan, target, overrides, params)
+    if args.workers is not None or args.scheduler or args.store:
+        raise UsageError("--workers, --scheduler and --store need --executor parallel or dask")
     session = KernelSession(args.kernel, cwd=nb.path.parent if nb.path else None)
     cache = None
     if not args.no_cache:

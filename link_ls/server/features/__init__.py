@@ -19,14 +19,16 @@ def register_all(server: LinkServer) -> None:
         exchange,
         history,
         hover,
+        lab,
         merging,
         navigation,
         run,
+        state,
         symbols,
         sync,
     )
 
     for mod in (sync, diagnostics, code_lens, code_actions, hover, navigation, symbols):
         mod.register(server)
-    for mod in (commands, run, cache, history, merging, exchange):
+    for mod in (commands, run, cache, history, merging, exchange, lab, state):
         mod.register(server)

@@ -1,7 +1,9 @@
-"""Code actions: quick fixes for LNK003 (add the parent), LNK006 (remove the parent),
-LNK001 (break the cycle by removing one of its edges), LNK007 (take ours / theirs /
-both / base, and "Resolve with link-ls" for an .ipynb git merged as text — see
-``features/conflicts.py``), and "turn this notebook into a pipeline" for plain notebooks.
+"""Code actions: quick fixes for LNK003 (add the parent), LNK006 (remove the parent, or
+move it down to the descendants that read its names through it), LNK001 (break the cycle
+by removing one of its edges), LNK012 (clear a stray component mark), LNK007 (take ours /
+theirs / both / base, and "Resolve with link-ls" for an .ipynb git merged as text — see
+``features/conflicts.py``); "make this cell a component" on a non-component code cell of a
+pipeline notebook, and "turn this notebook into a pipeline" for plain notebooks.
 
 Text documents get a ``WorkspaceEdit`` — computed on ``codeAction/resolve`` when
 the client can resolve edits, since re-serialising a big notebook on every cursor
@@ -18,7 +20,15 @@ from lsprotocol import types
 from link_ls.errors import UsageError
 from link_ls.notebook import NodeId, Notebook
 from link_ls.pipeline import Code
-from link_ls.pipeline.edits import add_edge, remove_edge, to_pipeline
+from link_ls.pipeline.edits import (
+    add_edge,
+    clear_component,
+    inferred_parents,
+    make_component,
+    move_edge_down,
+    remove_edge,
+    to_pipeline,
+)
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.conflict_fixes import conflict_actions, resolve_action
 from link_ls.server.diagnostics import SOURCE
@@ -26,6 +36,7 @@ from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, render
 from link_ls.server.snapshot import DocKind, Snapshot
 
 TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite
+MAKE_COMPONENT_KIND = types.CodeActionKind.RefactorRewrite
 
 
 def apply_op(nb: Notebook, spec: dict[str, Any]) -> Notebook:
@@ -34,6 +45,14 @@ def apply_op(nb: Notebook, spec: dict[str, Any]) -> Notebook:
         return add_edge(nb, str(spec["child"]), str(spec["parent"]))
     if op == "removeEdge":
         return remove_edge(nb, str(spec["child"]), str(spec["parent"]))
+    if op == "moveEdge":
+        to = spec.get("to")
+        targets = [str(t) for t in to] if isinstance(to, list) else []
+        return move_edge_down(nb, str(spec["child"]), str(spec["parent"]), targets)
+    if op == "makeComponent":
+        return make_component(nb, str(spec["cell"]))
+    if op == "clearComponent":
+        return clear_component(nb, str(spec["cell"]))
     if op == "toPipeline":
         return to_pipeline(nb)
     raise UsageError(f"unknown code action {op!r}")
@@ -55,6 +74,7 @@ def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any
         return []
     child = str(cells[idx].node_id)
     out: list[tuple[str, dict[str, Any], bool]] = []
+    spec: dict[str, Any]
     if d.code == Code.MISSING_PARENT and "parent" in data:
         first = str(data["parent"])
         others = [str(c) for c in data.get("candidates", []) if str(c) != first]
@@ -63,8 +83,18 @@ def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any
             out.append((f"Add parent {_name(snap, par)} to {cells[idx].name}", spec, k == 0))
     elif d.code == Code.UNUSED_PARENT and "parent" in data:
         par = str(data["parent"])
-        spec = {"op": "removeEdge", "child": child, "parent": par}
-        out.append((f"Remove unused parent {_name(snap, par)}", spec, True))
+        below = [str(n) for n in data.get("neededBy", [])]
+        if below:
+            # removing the edge alone would break these descendants: move it down to them
+            move = {"op": "moveEdge", "child": child, "parent": par, "to": below}
+            names = ", ".join(_name(snap, n) for n in below)
+            out.append((f"Move parent {_name(snap, par)} down to {names}", move, True))
+        else:
+            spec = {"op": "removeEdge", "child": child, "parent": par}
+            out.append((f"Remove unused parent {_name(snap, par)}", spec, True))
+    elif d.code == Code.STRAY_COMPONENT:
+        spec = {"op": "clearComponent", "cell": child}
+        out.append(("Clear the component mark (canvas.isComponent: false)", spec, True))
     elif d.code == Code.CYCLE:
         for e in data.get("edges", []):
             if isinstance(e, dict) and "source" in e and "target" in e:
@@ -112,6 +142,25 @@ def _edit(ls: LinkServer, snap: Snapshot, spec: dict[str, Any]) -> types.Workspa
     ).workspace_edit
 
 
+def _make_component_action(
+    ls: LinkServer, snap: Snapshot, params: types.CodeActionParams
+) -> types.CodeAction | None:
+    """ "Make this cell a component" on a non-component code cell of a pipeline notebook."""
+    nb, mapper = snap.notebook, snap.mapper
+    if nb is None or mapper is None or not nb.is_pipeline:
+        return None
+    at = mapper.from_lsp(params.text_document.uri, params.range.start)
+    if at is None or not 0 <= at.cell < len(nb.cells):
+        return None
+    cell = nb.cells[at.cell]
+    if not cell.is_code or cell.is_component:
+        return None
+    parents = [nb.cells[q].name for q in inferred_parents(snap.pipeline, cell.index)]
+    title = f"Make this cell a component (parents inferred: {', '.join(parents) or 'none'})"
+    spec = {"op": "makeComponent", "cell": str(cell.node_id)}
+    return _action(ls, snap, title, MAKE_COMPONENT_KIND, spec, [], False)
+
+
 def _wanted(only: list[str] | None, kind: str) -> bool:
     return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
@@ -148,6 +197,10 @@ def register(server: LinkServer) -> None:
                     out.append(
                         _action(ls, snap, title, types.CodeActionKind.QuickFix, spec, [d], pref)
                     )
+        if _wanted(only, MAKE_COMPONENT_KIND):
+            made = _make_component_action(ls, snap, params)
+            if made is not None:
+                out.append(made)
         if not snap.notebook.is_pipeline and _wanted(only, TO_PIPELINE_KIND):
             spec = {"op": "toPipeline"}
             title = "Turn this notebook into a pipeline (components from cells)"

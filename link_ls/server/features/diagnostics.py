@@ -1,4 +1,4 @@
-"""``textDocument/diagnostic``: diagnostics LNK001–LNK011 answered on pull.
+"""``textDocument/diagnostic``: diagnostics LNK001–LNK012 answered on pull.
 
 Answered from the document's snapshot, with the document version as ``resultId``;
 the push side is ``link_ls.server.diagnostics.Publisher``.

@@ -30,6 +30,7 @@ from link_ls.kernel.params import ParamValue, resolve_parameters
 from link_ls.kernel.report import RunReport, failure_message, step_label
 from link_ls.pipeline import RunPlan
 from link_ls.server import args as arg
+from link_ls.server import runstate
 from link_ls.server.base import LinkServer, guard
 from link_ls.server.progress import Work
 from link_ls.server.workspace import Target, kernel_key, plan_for, target
@@ -132,6 +133,61 @@ async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, w
     return report
 
 
+def _scale_options(ls: LinkServer, a: dict[str, Any]) -> Any:
+    """``executor``, ``workers``, ``scheduler``, ``store`` (docs/scale.md); None for serial."""
+    from link_ls.executors import ExecutorOptions
+
+    ex = a.get("executor", "serial")
+    if ex == "serial":
+        return None
+    workers, scheduler, store = a.get("workers"), a.get("scheduler"), a.get("store")
+    if ex not in ("parallel", "dask"):
+        raise UsageError("'executor' must be serial, parallel or dask")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise UsageError("'workers' must be a whole number")
+    if not all(v is None or isinstance(v, str) for v in (scheduler, store, a.get("kernel"))):
+        raise UsageError("'scheduler', 'store' and 'kernel' must be strings")
+    return ExecutorOptions(
+        ex,
+        workers,
+        scheduler,
+        store or ls.cache_dir,
+        arg.timeout(a),
+        arg.flag(a, "useCache", True),
+        a.get("kernel"),
+    )
+
+
+async def execute_scaled(t: Target, a: dict[str, Any], plan: RunPlan, work: Work, opts: Any) -> Any:
+    """Run ``plan`` with the parallel or dask executor, per-component ``$/progress``."""
+    from link_ls.executors import ClusterReady, ComponentFinished, run_scaled
+
+    loop, nb, overrides = asyncio.get_running_loop(), t.notebook, arg.overrides(a)
+    params, cancel, done = resolve_parameters(nb.parameters, overrides), threading.Event(), [0]
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, ClusterReady):
+            text = f"{event.executor}: {len(event.workers)} workers"
+            text += f", dashboard {event.dashboard}" if event.dashboard else ""
+        elif isinstance(event, ComponentFinished):
+            done[0] += 1
+            text = f"[{done[0]}/{len(plan.steps)}] {event.task.name}: {event.result.describe()}"
+        else:
+            return
+        pct = 100 * done[0] // max(len(plan.steps), 1)
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(work.report, text, pct)
+
+    run = asyncio.ensure_future(
+        asyncio.to_thread(run_scaled, nb, plan, opts, params, overrides, on_event, cancel)
+    )
+    while not run.done():
+        await asyncio.wait({run}, timeout=POLL)
+        if work.cancelled:
+            cancel.set()
+    return run.result()
+
+
 def _summary(report: RunReport) -> str:
     from link_ls.kernel.report import StepStatus
 
@@ -151,8 +207,18 @@ async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
     async with Work(ls, "link: run") as work:
         pipe = await work.build(t.notebook)
         plan = plan_for(t.notebook, t.cell, a, pipe)
-        report = await execute(ls, a, t, plan, work)
+        opts = _scale_options(ls, a)
+        scaled = await execute_scaled(t, a, plan, work, opts) if opts is not None else None
+        report = scaled.report if scaled is not None else await execute(ls, a, t, plan, work)
     ls.cache_changed()
+    done = (StepStatus.EXECUTED, StepStatus.RESTORED)
+    runstate.record_nodes(
+        ls,
+        t.notebook,
+        pipe,
+        [r.step.node for r in report.steps if r.status in done],
+        arg.overrides(a),
+    )
     message = failure_message(report)
     if report.outcome is RunOutcome.KERNEL_DIED:
         ls.tell(f"link-ls: {message}; the next run starts a new kernel", types.MessageType.Error)
@@ -161,7 +227,7 @@ async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
         saved = save_outputs(t, report)
     return {
         "uri": a["uri"],
-        **report.to_json(),
+        **(scaled.to_json() if scaled is not None else report.to_json()),
         "executed": True,
         "ran": [
             r.step.node for r in report.steps if r.status in (StepStatus.EXECUTED, StepStatus.ERROR)

@@ -99,6 +99,10 @@ def jupyter(
     notification = work / "settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # every cell in the DOM (no windowing), so a test sees every cell's header
+    tracker = work / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     OUTPUT.mkdir(exist_ok=True)
     j = Jupyter(_free_port(), secrets.token_hex(16), root, work / "jupyter-server.log")
     env = {
@@ -121,6 +125,8 @@ def jupyter(
         f"--ServerApp.root_dir={root}",
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # tests drive JupyterLab's commands through window.jupyterapp
+        "--LabApp.expose_app_in_browser=True",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # CI containers run as root

@@ -176,6 +176,22 @@ local function scenario()
   end, 100))
   vim.ui.select = select
 
+  -- :LinkAddEdge PARENT CHILD: the server edits the buffer, the missing edge (LNK003) is gone
+  n = #seen.notifications
+  vim.api.nvim_set_current_buf(buf)
+  vim.cmd("LinkAddEdge label report")
+  step("add-edge", vim.wait(timeout, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == "LNK003" then
+        return has_error_since(n)
+      end
+    end
+    return true
+  end, 100) and not has_error_since(n))
+  seen.after_add_edge = vim.tbl_map(function(d)
+    return d.code
+  end, vim.diagnostic.get(buf))
+
   -- the user commands the plugin defines
   seen.user_commands = vim.tbl_keys(vim.api.nvim_get_commands({ builtin = false }))
   table.sort(seen.user_commands)

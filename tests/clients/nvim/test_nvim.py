@@ -191,7 +191,9 @@ def test_run_cell_command_runs_the_cell_under_the_cursor(session: Session) -> No
     assert _steps(session)["run-cell"], _errors(session)
     run = session.seen["run_cell"]
     assert run[0].startswith("run cell load: 1 cell, ok")
-    assert run[1:] == ["── [1/1] load (#2) executed", "loaded 4 rows"]
+    assert run[1:3] == ["── [1/1] load (#2) executed", "loaded 4 rows"]
+    # the last line says where the outputs went (issue 18)
+    assert run[3:] == [f"outputs saved to {session.seen['buffer']['name']}"]
 
 
 def test_export_without_a_file_shows_the_pipeline_json(session: Session) -> None:
@@ -237,5 +239,14 @@ def test_every_user_command_is_defined(session: Session) -> None:
         "LinkImport",
         "LinkCacheExport",
         "LinkCacheImport",
+        "LinkAddEdge",
+        "LinkRemoveEdge",
+        "LinkToPipeline",
     }
     assert expected <= set(session.seen["user_commands"])
+
+
+def test_add_edge_command_declares_the_missing_parent(session: Session) -> None:
+    # issue 18: Neovim had no command for link.addEdge / removeEdge / toPipeline
+    assert _steps(session)["add-edge"], _errors(session)
+    assert "LNK003" not in session.seen["after_add_edge"]

@@ -90,3 +90,24 @@ def test_a_failed_step_shows_its_traceback_and_where_the_run_stopped(tmp_path: P
     assert "NameError" in text and "unit" in text
     assert "\x1b[" not in text  # terminal colours stripped
     assert seen["lines"][-1] == "link-ls: failed at report (#6)"
+
+
+def test_the_run_split_says_whether_the_outputs_were_saved(tmp_path: Path) -> None:
+    # issue 18: with unsaved edits the outputs silently stayed out of the file
+    report = {
+        "plan": {"mode": "cell", "target": "a", "cells": [{"id": "a", "name": "a", "index": 1}]},
+        "outcome": "ok",
+        "steps": [],
+        "executed": True,
+    }
+    unsaved = {
+        "path": "/x/nb.ipynb",
+        "written": False,
+        "reason": "the document has unsaved changes",
+    }
+    seen = _render({**report, "saved": unsaved}, tmp_path)
+    assert seen["lines"][-1] == "outputs not saved: the document has unsaved changes"
+    seen = _render({**report, "saved": {**unsaved, "written": True, "reason": None}}, tmp_path)
+    assert seen["lines"][-1] == "outputs saved to /x/nb.ipynb"
+    seen = _render({**report, "saved": None}, tmp_path)
+    assert not any("saved" in line for line in seen["lines"])

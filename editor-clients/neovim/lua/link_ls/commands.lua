@@ -77,6 +77,12 @@ end
 function M.run(args, bufnr)
   M.execute("link.run", args, function(result)
     view().run_report(result)
+    -- what ran is "up to date" now (link.state)
+    local buf = bufnr or vim.api.nvim_get_current_buf()
+    local client = require("link_ls").client(buf)
+    if client and require("link_ls").config.state then
+      require("link_ls.state").refresh(client, buf)
+    end
   end, bufnr)
 end
 
@@ -165,8 +171,37 @@ local function abs(path)
   return path and vim.fn.fnamemodify(vim.fn.expand(path), ":p") or nil
 end
 
+--- :LinkAddEdge PARENT [CHILD] / :LinkRemoveEdge PARENT [CHILD]: CHILD is the cell under the
+--- cursor by default; the server edits the buffer (link.addEdge / link.removeEdge).
+local function edge(command)
+  return function(opts)
+    local bufnr = vim.api.nvim_get_current_buf()
+    local parent = fargs(opts, 1)
+    local child = fargs(opts, 2) or M.cell_at_cursor(bufnr)
+    if not child then
+      view().error(command, "no cell under the cursor")
+      return
+    end
+    M.execute(command, { child = child, parent = parent }, summary(command), bufnr)
+  end
+end
+
 --- The user commands, and their server command and argument object.
 M.user_commands = {
+  LinkAddEdge = {
+    edge("link.addEdge"),
+    { nargs = "+", desc = "link-ls: declare PARENT as a parent of [CHILD] (default: the cell here)" },
+  },
+  LinkRemoveEdge = {
+    edge("link.removeEdge"),
+    { nargs = "+", desc = "link-ls: remove the edge PARENT -> [CHILD] (default: the cell here)" },
+  },
+  LinkToPipeline = {
+    function()
+      M.execute("link.toPipeline", {}, summary("link.toPipeline"))
+    end,
+    { desc = "link-ls: make every code cell a component, parents inferred" },
+  },
   LinkRunUpTo = { run_mode("upTo"), { nargs = "?", desc = "link-ls: run the cell and its ancestors" } },
   LinkRunCell = { run_mode("cell"), { nargs = "?", desc = "link-ls: run the cell alone" } },
   LinkGraph = {

@@ -11,6 +11,7 @@ local M = {}
 --- @field cmd string[]            how to start the server
 --- @field root_markers string[]   files marking the project root (else the file's folder)
 --- @field codelens boolean        show and refresh code lenses
+--- @field state boolean           show each component's run state (virtual text, `link.state`)
 --- @field commands boolean        define the :Link* user commands
 --- @field progress boolean        echo the server's work-done progress
 --- @field diff_rev string         revision :LinkDiff compares with when none is given
@@ -20,6 +21,7 @@ M.defaults = {
   cmd = { "link-ls", "serve" },
   root_markers = { ".git", "pyproject.toml", "setup.cfg" },
   codelens = true,
+  state = true,
   commands = true,
   progress = true,
   diff_rev = "HEAD",
@@ -67,10 +69,14 @@ local function refresh_lenses(bufnr)
   if M.config.codelens and vim.api.nvim_buf_is_valid(bufnr) then
     vim.lsp.codelens.refresh({ bufnr = bufnr })
   end
+  local client = M.client(bufnr)
+  if M.config.state and client then
+    require("link_ls.state").refresh(client, bufnr)
+  end
 end
 
 local function on_attach(client, bufnr)
-  if M.config.codelens then
+  if M.config.codelens or M.config.state then
     local group = vim.api.nvim_create_augroup("link_ls_codelens_" .. bufnr, { clear = true })
     vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "TextChanged", "CursorHold" }, {
       group = group,

@@ -139,7 +139,22 @@ function M.run_report(result)
   for _, w in ipairs(result.warnings or {}) do
     table.insert(lines, "warning: " .. w)
   end
+  local saved = M.saved_line(result.saved)
+  if saved then
+    table.insert(lines, saved)
+  end
   return M.scratch("run", lines, "linklsrun")
+end
+
+--- One line saying whether the run's outputs went into the .ipynb (`saved`, docs/commands.md).
+function M.saved_line(saved)
+  if type(saved) ~= "table" then
+    return nil
+  end
+  if saved.written then
+    return "outputs saved to " .. tostring(present(saved.path) or "the notebook")
+  end
+  return "outputs not saved: " .. tostring(present(saved.reason) or "unknown reason")
 end
 
 --- `link.graph`: one line per node with its parents and what flows along each edge.

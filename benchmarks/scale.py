@@ -1,0 +1,163 @@
+"""Scale-out speed: serial against parallel and dask on a wide synthetic pipeline.
+
+Run: ``.venv/bin/python benchmarks/scale.py`` (needs ``pip install '.[dask]'``).
+The pipeline has ``--components`` components in lanes of ``--width``: component
+(layer L, lane j) sleeps ``--sleep`` seconds and reads lanes j and j+1 of layer L-1.
+Each executor runs it from an empty store: serial with ``link-ls run --no-cache`` (it
+saves nothing; parallel and dask must write every entry, that is how their components
+get their inputs), dask on a LocalCluster started beforehand, as an existing cluster is
+used (its start-up is shown on a row of its own). Prints wall time, the median
+component time and the speed-up over serial. Target: >= 3x with 4 workers for 200
+components of width 8.
+
+``--quick`` runs 48 components of 0.1 s (a smoke run of about half a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from nbformat.v4 import new_code_cell, new_notebook
+
+from link_ls.executors import ExecutorOptions, run_scaled
+from link_ls.kernel.params import resolve_parameters
+from link_ls.notebook import load
+from link_ls.usecases import run as runs
+
+
+def _id(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "link-ls-bench/" + name))
+
+
+def synth(path: Path, n: int, width: int, sleep: float) -> None:
+    cells = []
+    layers = (n + width - 1) // width
+    count = 0
+    for layer in range(layers):
+        for lane in range(width):
+            if count == n:
+                break
+            count += 1
+            name = f"c{layer}_{lane}"
+            if layer == 0:
+                parents, expr = [], f"{lane}"
+            else:
+                ups = sorted({f"c{layer - 1}_{lane}", f"c{layer - 1}_{(lane + 1) % width}"})
+                parents, expr = ups, " + ".join(f"v_{u}" for u in ups)
+            cell = new_code_cell(f"import time\ntime.sleep({sleep})\nv_{name} = {expr}\n")
+            cell.metadata["canvas"] = {
+                "id": _id(name),
+                "name": name,
+                "isComponent": True,
+                "componentType": "CodeCell",
+                "parents": [{"id": _id(p), "name": p} for p in parents],
+                "diskcache": False,
+                "comments": [],
+                "headerColor": "none",
+            }
+            cells.append(cell)
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    path.write_text(json.dumps(nb, indent=1))
+
+
+def serial(path: Path) -> tuple[float, list[float]]:
+    t0 = time.monotonic()
+    out = path.with_name("serial-out.ipynb")
+    done = subprocess.run(
+        [sys.executable, "-m", "link_ls", "run", str(path), "--no-cache", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.monotonic() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"serial run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return wall, []
+
+
+def scaled(
+    path: Path, executor: str, workers: int, scheduler: str | None = None
+) -> tuple[float, list[float]]:
+    nb = load(path)
+    store = path.parent / f"store-{executor}"
+    shutil.rmtree(store, ignore_errors=True)
+    opts = ExecutorOptions(executor, workers, scheduler, str(store))
+    t0 = time.monotonic()
+    report = run_scaled(
+        nb, runs.plan_run(nb, "all"), opts, resolve_parameters(nb.parameters, {}), {}
+    )
+    wall = time.monotonic() - t0
+    if not report.report.ok:
+        bad = [c.describe() for c in report.components if not c.ok][:3]
+        raise SystemExit(f"{executor} run failed: {bad}")
+    return wall, [c.duration for c in report.components if c.duration is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--components", type=int, default=200)
+    ap.add_argument("--width", type=int, default=8)
+    ap.add_argument("--sleep", type=float, default=0.2)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--quick", action="store_true", help="48 components of 0.1 s")
+    ap.add_argument(
+        "--executors", default="serial,parallel,dask", help="comma-separated (default: all)"
+    )
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.components, args.sleep = 48, 0.1
+    with tempfile.TemporaryDirectory(prefix="link-ls-scale-") as tmp:
+        path = Path(tmp) / "wide.ipynb"
+        synth(path, args.components, args.width, args.sleep)
+        ideal = args.components * args.sleep
+        print(
+            f"{args.components} components, width {args.width}, {args.sleep} s each "
+            f"(sleep alone: {ideal:.1f} s serial, "
+            f"{ideal / min(args.workers, args.width):.1f} s on {args.workers} workers)"
+        )
+        rows: list[tuple[str, float, list[float]]] = []
+        for ex in args.executors.split(","):
+            if ex == "serial":
+                wall, per = serial(path)
+            elif ex == "dask":
+                # a cluster is started once and reused, as with --scheduler; its start-up
+                # (worker processes importing Dask) is reported on a row of its own
+                from distributed import LocalCluster
+
+                t0 = time.monotonic()
+                with LocalCluster(
+                    n_workers=args.workers, threads_per_worker=1, silence_logs=40
+                ) as cluster:
+                    start = time.monotonic() - t0
+                    wall, per = scaled(path, ex, args.workers, cluster.scheduler_address)
+                rows.append((f"dask({args.workers})+start", wall + start, []))
+            else:
+                wall, per = scaled(path, ex, args.workers)
+            rows.append((ex if ex == "serial" else f"{ex}({args.workers})", wall, per))
+            print(f"  {rows[-1][0]:<16} {wall:7.1f} s", flush=True)
+    base = next((w for name, w, _ in rows if name == "serial"), None)
+    print(f"\n{'executor':<16} {'wall s':>8} {'median component s':>19} {'speed-up':>9}")
+    for name, wall, per in rows:
+        med = f"{statistics.median(per):.2f}" if per else "-"
+        ratio = f"{base / wall:.2f}x" if base else "-"
+        print(f"{name:<16} {wall:8.1f} {med:>19} {ratio:>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

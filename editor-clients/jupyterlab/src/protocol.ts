@@ -1,0 +1,59 @@
+/** Shapes of the link-ls commands the extension uses (docs/commands.md, "link.lab.*"). */
+
+export interface ICellRef {
+  cell: number; // 1-based notebook position
+  name: string;
+}
+
+export interface ICellView {
+  cell: number;
+  id: string;
+  cellId: string | null;
+  name: string;
+  component: boolean;
+  parents: ICellRef[];
+  children: ICellRef[];
+  upTo: number | null;
+  state: 'never-run' | 'up-to-date' | 'stale' | 'cached';
+  note: string;
+}
+
+export interface IFix {
+  cell: number | null;
+  title: string;
+  code: string;
+  fix: object;
+}
+
+export interface IFixResult {
+  cells: { index: number; cell: { source: string | string[]; metadata: Record<string, unknown> } }[];
+  deleted: number[];
+  metadata: Record<string, unknown> | null;
+}
+
+export interface IView {
+  uri: string;
+  pipeline: boolean;
+  cycle: string | null;
+  cells: ICellView[];
+  parameters: { name: string; type: string; value: unknown }[];
+  fixes: IFix[];
+  nodes: { id: string; name: string; index: number; kind: string }[];
+  edges: { source: string; target: string; kind: string; names: string[] }[];
+}
+
+export interface IBegun {
+  run: string;
+  plan: { mode: string; target: string | null; cells: { index: number; id: string; name: string }[] };
+}
+
+export interface IStep {
+  action: 'execute' | 'restored' | 'skipped';
+  outputs: object[];
+  notes?: string[];
+}
+
+export interface IDone {
+  saved: boolean;
+  note: string;
+}

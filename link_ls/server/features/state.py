@@ -1,0 +1,38 @@
+"""link.state: each component's run state (never run, up to date, stale, cached) for any client.
+
+One rule (``link_ls.usecases.state``) for every editor: the JupyterLab extension shows
+it on its headers (through ``link.lab.view``), VS Code and Neovim ask this command.
+The store is the one a run uses; "up to date" comes from this server session's runs
+(``link_ls.server.runstate``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from link_ls.pipeline import build
+from link_ls.server.args import argument, overrides
+from link_ls.server.base import LinkServer, guard
+from link_ls.server.cachelens import store_for
+from link_ls.server.runstate import last_run
+from link_ls.server.workspace import notebook_for
+from link_ls.usecases.state import component_states
+
+
+def states(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    from link_ls.cache import effective_parameters
+
+    nb, _ = notebook_for(ls, a["uri"])
+    p = build(nb)
+    store = store_for(ls, nb) if nb.path is not None else None
+    params = effective_parameters(nb, overrides(a))
+    rows = component_states(nb, store, p, last_run(ls, nb), params)
+    return {"uri": a["uri"], "components": [r.to_json() for r in rows]}
+
+
+def register(server: LinkServer) -> None:
+    @server.command("link.state")
+    @guard
+    async def link_state(ls: LinkServer, *args: Any) -> dict[str, Any]:
+        return await asyncio.to_thread(states, ls, argument(args))
