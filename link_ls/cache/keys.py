@@ -14,8 +14,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NewType
 
-import networkx as nx
-
 from link_ls.errors import LinkError
 from link_ls.kernel.params import Override, resolve_parameters
 from link_ls.notebook import Notebook
@@ -90,6 +88,8 @@ def compute_keys(
     so they are never cached. ``parameters`` are the effective values
     (:func:`effective_parameters`); by default the notebook's own.
     """
+    import networkx as nx  # ~90 ms to import: not at a server's start
+
     p = pipeline or build(nb)
     params = dict(parameters) if parameters is not None else effective_parameters(nb)
     language = nb.language

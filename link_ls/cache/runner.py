@@ -32,7 +32,7 @@ from link_ls.cache.model import EntryManifest
 from link_ls.cache.planner import Disposition, decide_steps
 from link_ls.cache.status import wants_cache
 from link_ls.cache.store import CacheStore, EntryTrust
-from link_ls.cache.transfer import apply_entry, discard_staged, save_entry, stage_entries
+from link_ls.cache.transfer import apply_entry, discard_staged, save_entry, stage_and_apply
 from link_ls.cache.trust import TrustState, UserKey, describe_untrusted, load_user_key
 from link_ls.kernel.hooks import EXECUTE, CacheDecision, StepAction, StepCache
 from link_ls.kernel.params import Override
@@ -108,6 +108,8 @@ class PipelineStepCache:
         self._disp: dict[int, Disposition] = {}
         self._failed: set[CacheKey] = set()
         self._staged = False
+        #: steps whose entry the staging message already assigned
+        self._applied: set[int] = set()
         self._user: UserKey | None = self.options.user_key
         self._nb_path: Path | None = None
         #: steps of this run whose entry would have been restored had it been trusted
@@ -131,6 +133,7 @@ class PipelineStepCache:
         self._outputs = {}
         self._failed = set()
         self._staged = False
+        self._applied = set()
         self.restored = []
         self.saved = []
         self.untrusted = []
@@ -164,7 +167,8 @@ class PipelineStepCache:
             return CacheDecision(StepAction.SKIPPED)
         if d is Disposition.EXECUTE:
             return EXECUTE
-        apply_entry(session, self._entries[step.index], self.options.timeout)
+        if step.index not in self._applied:
+            apply_entry(session, self._entries[step.index], self.options.timeout)
         self.restored.append(step.index)
         return CacheDecision(StepAction.RESTORED, self._outputs[step.index])
 
@@ -292,8 +296,8 @@ class PipelineStepCache:
                 self._drop(idx, f"kernel language is {session.language}")
             self._decide()
             return
-        discard_staged(session, self.options.timeout)
         staged: set[int] = set()
+        fresh = True  # the first staging drops what a stopped run left behind
         while True:
             todo = [
                 i
@@ -310,7 +314,27 @@ class PipelineStepCache:
                     failed[idx] = str(e)
             manifests = [self._entries[i] for i in todo if i not in failed]
             by_key = {self._entries[i].key: i for i in todo}
-            staged_now = stage_entries(self.store, session, manifests, None, self._user)
+            # the restores that open the plan are assigned by the staging message itself
+            # (one kernel round trip instead of one more per step), when nothing failed
+            lead = self._leading_restores() if not failed and fresh else []
+            if not manifests:
+                if fresh:
+                    discard_staged(session, self.options.timeout)
+                    fresh = False
+                staged_now: dict[CacheKey, str] = {}
+            else:
+                staged_now, applied = stage_and_apply(
+                    self.store,
+                    session,
+                    manifests,
+                    None,
+                    self._user,
+                    fresh=fresh,
+                    apply=[self._entries[i].key for i in lead],
+                )
+                fresh = False
+                if applied:
+                    self._applied.update(lead)
             for key, why in staged_now.items():
                 failed[by_key[key]] = why
             staged.update(i for i in todo if i not in failed)
@@ -318,6 +342,17 @@ class PipelineStepCache:
                 self._drop(idx, why)
             if failed:
                 self._decide()
+
+    def _leading_restores(self) -> list[int]:
+        """The steps restored before the plan's first executed one (skipped ones pass)."""
+        lead: list[int] = []
+        for idx in self._steps:
+            d = self._disp.get(idx, Disposition.EXECUTE)
+            if d is Disposition.EXECUTE:
+                break
+            if d is Disposition.RESTORE:
+                lead.append(idx)
+        return lead
 
     def _note(self, text: str) -> None:
         if text in self.notes:

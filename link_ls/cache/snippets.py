@@ -136,7 +136,7 @@ finally:
 """)
 
 _STAGE = Template(r"""
-def __link_ls_cache_stage(entries):
+def __link_ls_cache_stage(entries, ns, apply):
     import hashlib, io, json, os, pickle, sys, types
 
     def decode(fmt, data):
@@ -195,7 +195,7 @@ def __link_ls_cache_stage(entries):
             n += k
 
     box = sys.modules.get(${box})
-    if box is None:
+    if box is None or ${fresh}:
         box = types.ModuleType(${box})
         box.entries = {}
         sys.modules[${box}] = box
@@ -238,9 +238,21 @@ def __link_ls_cache_stage(entries):
             continue
         box.entries[key] = (loaded, list(deleted))
         staged.append(key)
-    return {"staged": staged, "failed": failed}
+    if not apply or failed:
+        return {"staged": staged, "failed": failed}
+    # every entry staged: assign the leading ones now (in order, deletes first), as
+    # _APPLY would one message each
+    for key in apply:
+        loaded, deleted = box.entries.pop(key)
+        for name in deleted:
+            ns.pop(name, None)
+        ns.update(loaded)
+    if not box.entries:
+        del sys.modules[${box}]
+    return {"staged": staged, "failed": failed, "applied": list(apply)}
 try:
-    print(${marker} + __import__("json").dumps(__link_ls_cache_stage(${entries})))
+    print(${marker} + __import__("json").dumps(__link_ls_cache_stage(${entries}, globals(),
+                                                                      ${apply})))
 finally:
     del __link_ls_cache_stage
 """)
@@ -316,7 +328,9 @@ def save_code(names: Sequence[str], folder: Path) -> str:
 StageItem = tuple[str, Sequence[tuple[str, Path, int, str, str]], Sequence[str]]
 
 
-def stage_code(entries: Sequence[StageItem]) -> str:
+def stage_code(
+    entries: Sequence[StageItem], *, fresh: bool = False, apply: Sequence[str] = ()
+) -> str:
     """Code that checks and loads entries into a private module, touching no user name.
 
     Each file's size and sha256 are checked before it is loaded, and what is
@@ -326,6 +340,12 @@ def stage_code(entries: Sequence[StageItem]) -> str:
     open file, and nobody else can write into it). So a changed file is never
     unpickled. An entry fails as a whole
     (reported by key) when any of its files does not match or does not load.
+    ``fresh`` first drops whatever an earlier, stopped run left staged (in the same
+    kernel message, sparing :func:`discard_code`'s round trip).
+
+    ``apply``: keys (all among ``entries``) to move into the user namespace, in
+    order, as :func:`apply_code` would, in the same message — only when every entry
+    staged; the result then lists them under ``"applied"``.
     ``cloudpickle`` output is read with plain ``pickle``, as cloudpickle intends
     (objects pickled by value still need the ``cloudpickle`` package importable in
     the kernel, as do the modules they reference).
@@ -334,7 +354,13 @@ def stage_code(entries: Sequence[StageItem]) -> str:
         (key, [(n, str(p), size, digest, fmt) for n, p, size, digest, fmt in items], list(deleted))
         for key, items, deleted in entries
     ]
-    return _STAGE.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), entries=repr(flat))
+    return _STAGE.substitute(
+        marker=repr(MARKER),
+        box=repr(STAGING_MODULE),
+        entries=repr(flat),
+        fresh=repr(fresh),
+        apply=repr([str(k) for k in apply]),
+    )
 
 
 def apply_code(key: str) -> str:

@@ -139,6 +139,8 @@ def stage_entries(
     manifests: Sequence[EntryManifest],
     timeout: float | None = None,
     user: UserKey | None = None,
+    *,
+    fresh: bool = False,
 ) -> dict[CacheKey, str]:
     """Check and load entries inside the kernel, ready to apply; returns failures by key.
 
@@ -150,6 +152,27 @@ def stage_entries(
     Staging loads everything a run will restore before the run executes anything,
     so a file that does not load (a missing module, a damaged file) is found
     while the plan can still change, and a failed entry never half-assigns names.
+    ``fresh`` drops what an earlier run left staged, in the same kernel message.
+    """
+    failed, _ = stage_and_apply(store, session, manifests, timeout, user, fresh=fresh)
+    return failed
+
+
+def stage_and_apply(
+    store: CacheStore,
+    session: SilentSession,
+    manifests: Sequence[EntryManifest],
+    timeout: float | None = None,
+    user: UserKey | None = None,
+    *,
+    fresh: bool = False,
+    apply: Sequence[CacheKey] = (),
+) -> tuple[dict[CacheKey, str], bool]:
+    """:func:`stage_entries`, then assign ``apply`` (in order) in the same kernel message.
+
+    The keys in ``apply`` are assigned only when every entry staged (the second
+    value says whether they were); otherwise nothing is assigned and each is left
+    to :func:`apply_entry`, as after :func:`stage_entries`.
     """
     signer = user or load_user_key()
     failed: dict[CacheKey, str] = {}
@@ -171,16 +194,22 @@ def stage_entries(
         ]
         items.append((m.key, files, m.deleted))
     if not items:
-        return failed
+        if fresh:
+            discard_staged(session, timeout)
+        return failed, False
+    keys = {m.key for m in manifests}
+    wanted = list(apply) if not failed and all(k in keys for k in apply) else []
     try:
-        data = parse_result(session.run_silent(stage_code(items), timeout))
+        code = stage_code(items, fresh=fresh, apply=wanted)
+        data = parse_result(session.run_silent(code, timeout))
     except Exception as e:
         raise CacheRestoreError(f"cannot restore from the cache: {_one_line(e)}") from None
     reported = data.get("failed")
     if isinstance(reported, dict):
         for key, why in reported.items():
             failed[CacheKey(str(key))] = str(why)
-    return failed
+    applied = bool(wanted) and not failed and data.get("applied") == wanted
+    return failed, applied
 
 
 def apply_entry(session: SilentSession, m: EntryManifest, timeout: float | None = None) -> None:

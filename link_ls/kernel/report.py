@@ -101,12 +101,20 @@ class RunReport:
     parameters: tuple[tuple[str, Any], ...] = ()
     #: True when this run started a new kernel (first run, or after a death/restart)
     kernel_started: bool = False
+    #: wall-clock seconds of the whole run, kernel start-up included
     duration: float = 0.0
     #: True when the run was stopped before a step started (no step is in error)
     stopped: bool = False
     warnings: tuple[str, ...] = ()
     #: what the cache did (``PipelineStepCache.report``: untrusted entries, notes, …)
     cache: dict[str, Any] | None = None
+    #: seconds spent starting the kernel (0 when a running kernel was reused)
+    kernel_start: float = 0.0
+
+    @property
+    def steps_duration(self) -> float:
+        """Seconds of the run without the kernel's start-up (what a warm kernel would take)."""
+        return max(self.duration - self.kernel_start, 0.0)
 
     @property
     def failed(self) -> StepResult | None:
@@ -136,6 +144,7 @@ class RunReport:
             "notebook": self.notebook,
             "kernel": self.kernel,
             "kernelStarted": self.kernel_started,
+            "kernelStartDuration": round(self.kernel_start, 6),
             "plan": self.plan.to_json(),
             "parameters": dict(self.parameters),
             "outcome": self.outcome.value,

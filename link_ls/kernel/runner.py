@@ -125,7 +125,9 @@ def run_plan(
     results: list[StepResult] = []
     stopped = False
     with session.lock:
+        t_start = time.monotonic()
         started = session.start()
+        kernel_start = time.monotonic() - t_start if started else 0.0
         code = parameters_code(params)
         if code:
             session.run_silent(code, timeout=timeout)
@@ -154,4 +156,5 @@ def run_plan(
         stopped=stopped,
         warnings=tuple(run.warnings),
         cache=cache.report() if isinstance(cache, ReportingStepCache) else None,
+        kernel_start=kernel_start,
     )

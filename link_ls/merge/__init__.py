@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from link_ls.merge.engine import merge_notebooks
+from typing import TYPE_CHECKING, Any
+
 from link_ls.merge.errors import ConflictNotFound, MergeError, MergeInputError, NotInMerge
 from link_ls.merge.model import (
     CHOICES,
@@ -16,7 +17,30 @@ from link_ls.merge.model import (
     Resolution,
     SourceEdit,
 )
-from link_ls.merge.unresolved import find_conflicts, resolve_conflict
+
+if TYPE_CHECKING:
+    from link_ls.merge.engine import merge_notebooks
+    from link_ls.merge.unresolved import find_conflicts, resolve_conflict
+
+#: the merge machinery loads on first use: the language server imports this package
+#: for its vocabulary (``CHOICES``) and should not pay for the engine before a merge
+_LAZY = {
+    "merge_notebooks": "link_ls.merge.engine",
+    "find_conflicts": "link_ls.merge.unresolved",
+    "resolve_conflict": "link_ls.merge.unresolved",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHOICES",

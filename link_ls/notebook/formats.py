@@ -11,11 +11,11 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from link_ls.errors import LinkError, NotebookFormatError, NotebookNotFound, WriteError
+from link_ls.notebook.ipynb import ipynb_text
 from link_ls.notebook.model import Notebook, NotebookFormat
 
 _TEXT_SUFFIXES = {".py"}
@@ -103,14 +103,36 @@ def _check_structure(data: Any, name: str) -> None:
                 raise NotebookFormatError(f"{name}: cell #{i} metadata is not an object")
 
 
+def _rejoin_lines(nb: Any) -> Any:
+    """``nbformat.v4.rwbase.rejoin_lines`` through item access (its attribute access
+    costs a third of reading a notebook); the same result, checked by the reader tests."""
+    from nbformat.v4.rwbase import _rejoin_mimebundle
+
+    for cell in nb["cells"]:
+        source = cell.get("source")
+        if isinstance(source, list):
+            cell["source"] = "".join(source)
+        for attachment in cell.get("attachments", {}).values():
+            _rejoin_mimebundle(attachment)
+        if cell.get("cell_type", None) == "code":
+            for output in cell.get("outputs", []):
+                kind = output.get("output_type", "")
+                if kind in ("execute_result", "display_data"):
+                    _rejoin_mimebundle(output.get("data", {}))
+                elif kind and isinstance(output.get("text", ""), list):
+                    output["text"] = "".join(output["text"])
+    return nb
+
+
 def _from_json_text(text: str, name: str) -> Notebook:
     # nbformat pulls in jsonschema and friends; import it when a notebook is read, so
     # `link-ls --help` and the server's initialize stay fast
     import nbformat
-    from nbformat.v4.rwbase import rejoin_lines
 
     try:
-        data = json.loads(text)
+        # every object decoded straight into a NotebookNode: what nbformat.from_dict
+        # would make of it, without a second walk over the notebook
+        data = json.loads(text, object_hook=nbformat.NotebookNode)
     except json.JSONDecodeError as e:
         raise NotebookFormatError(
             f"{name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
@@ -131,7 +153,7 @@ def _from_json_text(text: str, name: str) -> Notebook:
     else:
         # multi-line strings are stored as lists of lines; in memory they are one
         # string (as nbformat.reads gives them) and the writer splits them again
-        node = rejoin_lines(nbformat.from_dict(data))
+        node = _rejoin_lines(data)
         node.setdefault("metadata", {})
         for c in node["cells"]:
             c.setdefault("metadata", {})
@@ -211,15 +233,18 @@ def load(path: str | os.PathLike[str]) -> Notebook:
 
 
 def _ipynb_text(nb: Notebook) -> str:
-    import nbformat
-
     node = nb.node
     if node.get("nbformat") == 4:
         # a pipeline notebook must open in Link, which needs cell ids (so minor 5)
         nb.complete_for_link()
         node["nbformat_minor"] = max(int(node.get("nbformat_minor", 0)), _needed_minor(nb))
-    # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself
-    text: str = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
+    # nbformat's writer: sorted keys, indent 1, multiline sources split, like Jupyter itself;
+    # ipynb_text gives the same text without its deep copy and schema check
+    text = ipynb_text(node)
+    if text is None:
+        import nbformat
+
+        text = nbformat.writes(nbformat.from_dict(node), version=nbformat.NO_CONVERT)
     return text if text.endswith("\n") else text + "\n"
 
 
@@ -272,6 +297,8 @@ def dumps(nb: Notebook) -> str:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file and a rename (keeps the file mode)."""
+    import tempfile  # with ``random``, ~10 ms that a server start does not need
+
     path = Path(path)
     if path.is_dir():
         raise WriteError(f"{path}: is a directory, cannot write a file there")

@@ -30,6 +30,9 @@ def test_pool_keeps_a_kernel_per_notebook_and_interrupts_from_another_thread() -
         loops = load(FIXTURES / "loops-forever.ipynb")
         first = pool.run("plain", plain, plan_up_to(build(plain), 0), timeout=TIMEOUT)
         assert first.ok and first.kernel_started
+        # the start-up is reported apart from the cells' time
+        assert 0 < first.kernel_start <= first.duration
+        assert first.to_json()["kernelStartDuration"] == round(first.kernel_start, 6)
         again = pool.run(
             "plain",
             plain,
@@ -38,6 +41,7 @@ def test_pool_keeps_a_kernel_per_notebook_and_interrupts_from_another_thread() -
         )
         # same kernel: no new start, and `a` from the first run is still defined
         assert again.ok and not again.kernel_started
+        assert again.kernel_start == 0 and again.steps_duration == again.duration
 
         spin = _Spinning()
         reports = []

@@ -300,8 +300,11 @@ def _summary(report: RunReport) -> str:
         if report.count(s)
     ]
     ran = len(report.steps) - report.count(StepStatus.NOT_RUN)
-    return f"{ran} of {len(report.steps)} cells in {report.duration:.1f} s: " + ", ".join(
-        parts or ["nothing ran"]
+    # the kernel's start-up is a constant no cache changes: said apart from the cells' time
+    start = f" (+ kernel start-up {report.kernel_start:.1f} s)" if report.kernel_start else ""
+    return (
+        f"{ran} of {len(report.steps)} cells in {report.steps_duration:.1f} s{start}: "
+        + ", ".join(parts or ["nothing ran"])
     )
 
 
