@@ -4,6 +4,7 @@
 archive (``link-ls cache import`` without ``--trust``: untrusted). Running up to a cell
 executes those components and asks, naming the archive, whether to trust them; the answer
 "Trust and re-run" calls ``link.cache.trust`` and runs again, which restores them.
+The same session then sets ``run = { executor = "parallel", workers = 2 }`` and runs again.
 """
 
 from __future__ import annotations
@@ -140,3 +141,13 @@ def test_link_cache_trust_command_reports_the_count(seen: dict[str, Any]) -> Non
     assert steps["trust-command"], seen["notifications"]
     last = [n["message"] for n in seen["notifications"] if "link.cache.trust" in n["message"]]
     assert last[-1] == "link-ls: link.cache.trust: 0 entries trusted"
+
+
+def test_run_options_from_setup_choose_the_executor(seen: dict[str, Any]) -> None:
+    steps = {s["name"]: s["ok"] for s in seen["steps"]}
+    assert steps["run-parallel"], seen["notifications"]
+    run = seen["parallel"]
+    assert run["executor"] == "parallel" and run["outcome"] == "ok"
+    assert set(_statuses(run).values()) == {"executed"}
+    # each step says which of the parallel kernels ran it
+    assert all(w.startswith("kernel ") for w in run["where"]), run["where"]

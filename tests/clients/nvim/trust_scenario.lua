@@ -26,7 +26,15 @@ view.run_report = function(result)
   for _, s in ipairs(type(result) == "table" and result.steps or {}) do
     table.insert(steps, { name = s.name, status = s.status })
   end
-  table.insert(seen.runs, { outcome = result.outcome, steps = steps, cache = result.cache })
+  table.insert(seen.runs, {
+    outcome = result.outcome,
+    steps = steps,
+    cache = result.cache,
+    executor = result.executor,
+    where = vim.tbl_map(function(s)
+      return s.where or vim.NIL
+    end, type(result) == "table" and result.steps or {}),
+  })
   return run_report(result)
 end
 
@@ -76,6 +84,16 @@ local function scenario()
     end
     return false
   end, 100))
+
+  -- setup({ run = { executor = "parallel", workers = 2 } }) goes with every run
+  link.config.run = { executor = "parallel", workers = 2 }
+  n = #seen.runs
+  local errors = #seen.notifications
+  commands.run({ cell = target, mode = "upTo", useCache = false }, buf)
+  step("run-parallel", vim.wait(timeout, function()
+    return #seen.runs > n or has_error_since(errors)
+  end, 100))
+  seen.parallel = seen.runs[n + 1]
 end
 
 local ok, err = xpcall(scenario, debug.traceback)
