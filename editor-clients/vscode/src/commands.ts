@@ -4,7 +4,14 @@ import * as path from "path";
 import * as vscode from "vscode";
 import { graphHtml, showHtml } from "./graph";
 import { applyImport, applyNotebookEdits, isImportEdit } from "./notebookEdits";
-import { GraphResult, isObject, notebookEditsOf } from "./protocol";
+import {
+  GraphResult,
+  isObject,
+  notebookEditsOf,
+  refusedLine,
+  runCache,
+  trustPrompt,
+} from "./protocol";
 import { Server, errorText } from "./server";
 
 interface Target {
@@ -27,6 +34,7 @@ export class Commands {
       ["link-ls.importPipeline", () => this.importPipeline()],
       ["link-ls.cacheExport", () => this.cacheExport()],
       ["link-ls.cacheImport", () => this.cacheImport()],
+      ["link-ls.cacheTrust", () => this.cacheTrust()],
       ["link-ls.restartKernel", () => this.simple("link.restartKernel", "kernel restarted")],
     ];
     return table.map(([id, fn]) =>
@@ -236,6 +244,57 @@ export class Commands {
       const res = await this.call("link.cache.import", { uri: t.uri, archive: file.fsPath });
       report("cache import", res);
     }
+  }
+
+  private async cacheTrust(): Promise<void> {
+    const t = this.target();
+    await trustCache(this.server, t.uri);
+  }
+}
+
+/** link.cache.trust for the notebook at `uri`, and one line saying how many entries. */
+export async function trustCache(server: Server, uri: string): Promise<void> {
+  const res = await server.call("link.cache.trust", { uri });
+  const n = isObject(res) && typeof res.trusted === "number" ? res.trusted : 0;
+  const refused = isObject(res) && typeof res.refused === "number" ? res.refused : 0;
+  const tail = refused > 0 ? `, ${refused} refused (altered)` : "";
+  void vscode.window.showInformationMessage(
+    `link-ls: ${n} cache ${n === 1 ? "entry" : "entries"} trusted${tail}`,
+  );
+}
+
+/**
+ * After a run: warn about refused cache entries, and ask before trusting untrusted ones
+ * (naming where they came from); "Trust and re-run" trusts them and calls `rerun`, which
+ * then restores them. Not awaited by runs: the prompt stays while the user reads outputs.
+ */
+export async function offerTrust(
+  server: Server,
+  uri: string,
+  result: unknown,
+  rerun: () => Thenable<unknown>,
+): Promise<void> {
+  const cache = runCache(result);
+  if (cache === undefined) {
+    return;
+  }
+  const refused = refusedLine(cache);
+  if (refused !== undefined) {
+    void vscode.window.showWarningMessage(refused);
+  }
+  const prompt = trustPrompt(cache);
+  if (prompt === undefined) {
+    return;
+  }
+  const choice = await vscode.window.showWarningMessage(prompt, "Trust and re-run", "Not now");
+  if (choice !== "Trust and re-run") {
+    return;
+  }
+  try {
+    await trustCache(server, uri);
+    await rerun();
+  } catch (e) {
+    void vscode.window.showErrorMessage(`link-ls: ${errorText(e)}`);
   }
 }
 

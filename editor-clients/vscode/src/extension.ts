@@ -1,12 +1,12 @@
 // Entry point: start the link-ls server, the pipeline kernel and the commands.
 import * as vscode from "vscode";
 import { Middleware } from "vscode-languageclient/node";
-import { Commands } from "./commands";
+import { Commands, offerTrust } from "./commands";
 import { PipelineKernel, RunArgs } from "./kernel";
 import { APPLY_NOTEBOOK_EDIT, applyNotebookEdits } from "./notebookEdits";
 import { RunResult, isCellEdit, isObject, notebookEditsOf, savedLine } from "./protocol";
 import { Server, errorText } from "./server";
-import { SECTION } from "./settings";
+import { SECTION, runOptions } from "./settings";
 import { StateItems } from "./state";
 
 let server: Server | undefined;
@@ -28,13 +28,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           return handled.result;
         }
       }
-      const res: unknown = await next(command, args);
+      // the executor settings (link-ls.run.*) go with every run; the call's own keys win
+      const runArg = command === "link.run" && isObject(arg) ? { ...runOptions(), ...arg } : undefined;
+      const res: unknown = await next(command, runArg ? [runArg] : args);
       if (command === "link.run" && isObject(res) && typeof res.outcome === "string") {
         // a text notebook (jupytext .py): no cells to show outputs in, so a summary line
         const msg = typeof res.message === "string" && res.message ? `: ${res.message}` : "";
         const saved = savedLine((res as unknown as RunResult).saved);
         const tail = saved ? ` (${saved})` : "";
         void vscode.window.showInformationMessage(`link-ls: run ${res.outcome}${msg}${tail}`);
+        const uri = isObject(arg) && typeof arg.uri === "string" ? arg.uri : "";
+        if (server && uri && runArg) {
+          const s = server;
+          void offerTrust(s, uri, res, () => s.call("link.run", runArg));
+        }
       }
       const edits = notebookEditsOf(res);
       if (edits.length > 0) {

@@ -11,7 +11,8 @@ import {
   savedLine,
 } from "./protocol";
 import { Server, ServerError, errorText } from "./server";
-import { cellRunMode } from "./settings";
+import { offerTrust } from "./commands";
+import { cellRunMode, runOptions } from "./settings";
 
 const NOTEBOOK_TYPE = "jupyter-notebook";
 
@@ -167,7 +168,8 @@ export class PipelineKernel implements vscode.Disposable {
     const last = plan.cells.length > 0 ? plan.cells[plan.cells.length - 1].index - 1 : -1;
     let result: RunResult | undefined;
     try {
-      result = await this.server.call<RunResult>("link.run", args);
+      // the executor settings (link-ls.run.*) go with every run; the call's own keys win
+      result = await this.server.call<RunResult>("link.run", { ...runOptions(), ...args });
     } catch (e) {
       const name = e instanceof ServerError ? "link-ls" : "Error";
       await this.fail(executions, last, name, errorText(e));
@@ -194,6 +196,7 @@ export class PipelineKernel implements vscode.Disposable {
       // the outputs are in the cells but not in the file: say so once (issue 18)
       void vscode.window.showWarningMessage(`link-ls: ${savedLine(result.saved)}`);
     }
+    void offerTrust(this.server, args.uri, result, () => this.run(notebook, args));
     return result;
   }
 

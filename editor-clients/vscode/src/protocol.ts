@@ -66,6 +66,62 @@ export interface RunResult {
   outcome?: string;
   /** whether the outputs were written into the .ipynb, and why not (null: not asked to) */
   saved?: RunSaved | null;
+  /** what the cache did: restored, saved, untrusted and refused entries (docs/commands.md) */
+  cache?: RunCache | null;
+}
+
+/** An entry a run did not restore: untrusted (imported / another key) or refused (altered). */
+export interface CacheEntryNote {
+  index?: number;
+  id?: string;
+  name?: string;
+  key?: string;
+  trust?: string;
+  /** why, in a few words, naming the origin ("imported from x.tar.gz (made by …) on …") */
+  reason?: string;
+  origin?: Record<string, string> | null;
+}
+
+/** `cache` of a `link.run` result. */
+export interface RunCache {
+  store?: string;
+  restored?: number;
+  saved?: number;
+  untrusted?: CacheEntryNote[];
+  refused?: CacheEntryNote[];
+  trustCommand?: string[] | null;
+  notes?: string[];
+}
+
+/** The run's `cache`, inline or under `report`. */
+export function runCache(result: unknown): RunCache | undefined {
+  if (!isObject(result)) {
+    return undefined;
+  }
+  const c = isObject(result.cache) ? result.cache : isObject(result.report) ? result.report.cache : undefined;
+  return isObject(c) ? c : undefined;
+}
+
+/** The question to ask before trusting a run's untrusted entries: how many, from where. */
+export function trustPrompt(cache: RunCache): string | undefined {
+  const untrusted = Array.isArray(cache.untrusted) ? cache.untrusted : [];
+  if (untrusted.length === 0) {
+    return undefined;
+  }
+  const reasons = [...new Set(untrusted.map((u) => u.reason ?? "not signed by your key"))];
+  const n = untrusted.length;
+  const what = n === 1 ? "component is" : "components are";
+  return `link-ls: ${n} cached ${what} untrusted (${reasons.join("; ")}), so they ran again. Trust this cache and re-run?`;
+}
+
+/** One warning line for entries the server refused, or undefined when there are none. */
+export function refusedLine(cache: RunCache): string | undefined {
+  const refused = Array.isArray(cache.refused) ? cache.refused : [];
+  if (refused.length === 0) {
+    return undefined;
+  }
+  const names = refused.map((r) => `${r.name ?? r.id ?? "?"}${r.reason ? `: ${r.reason}` : ""}`);
+  return `link-ls: cache entries refused: ${names.join("; ")}`;
 }
 
 /** `saved` of a `link.run` result (docs/commands.md). */

@@ -23,6 +23,27 @@ export function cellRunMode(): CellRunMode {
   return config().get<string>("kernel.cellRunMode") === "upTo" ? "upTo" : "cell";
 }
 
+/** The executor options of `link.run` (docs/commands.md) from `link-ls.run.*`; unset ones left out. */
+export function runOptions(): Record<string, unknown> {
+  const c = config();
+  const out: Record<string, unknown> = {};
+  const executor = c.get<string>("run.executor");
+  if (executor === "parallel" || executor === "dask") {
+    out.executor = executor;
+  }
+  const workers = c.get<number | null>("run.workers");
+  if (typeof workers === "number" && workers > 0) {
+    out.workers = workers;
+  }
+  for (const key of ["scheduler", "store"]) {
+    const v = (c.get<string>(`run.${key}`) ?? "").trim();
+    if (v) {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
 export function serverLaunch(): ServerLaunch {
   const c = config();
   const extra = c.get<string[]>("server.extraArgs") ?? [];

@@ -69,7 +69,7 @@ if os.getenv("LINK_LS_NVIM_OUT") then
     once = true,
     callback = function()
       vim.schedule(function()
-        dofile(here .. "/scenario.lua")
+        dofile(here .. "/" .. (os.getenv("LINK_LS_NVIM_SCENARIO") or "scenario.lua"))
       end)
     end,
   })

@@ -73,8 +73,87 @@ function M.cell_at_cursor(bufnr)
   return n > 0 and ("#" .. n) or nil
 end
 
+--- The executor options of setup({ run = ... }) (docs/commands.md `link.run`), added to `args`
+--- where the caller did not set them.
+function M.run_options(args)
+  local run = link().config.run or {}
+  for _, k in ipairs({ "executor", "workers", "scheduler", "store" }) do
+    if args[k] == nil and run[k] ~= nil and run[k] ~= "" then
+      args[k] = run[k]
+    end
+  end
+  return args
+end
+
+--- The prompt text for a run's untrusted cache entries: how many, and where they came from.
+--- @param cache table  the `cache` of a link.run result
+--- @return string
+function M.trust_prompt(cache)
+  local reasons, seen = {}, {}
+  for _, u in ipairs(cache.untrusted or {}) do
+    local r = type(u.reason) == "string" and u.reason or "unsigned"
+    if not seen[r] then
+      seen[r] = true
+      table.insert(reasons, r)
+    end
+  end
+  local n = #(cache.untrusted or {})
+  return ("link-ls: %d cached component%s untrusted (%s). Trust this cache and re-run?"):format(
+    n,
+    n == 1 and " is" or "s are",
+    table.concat(reasons, "; ")
+  )
+end
+
+--- link.cache.trust for the buffer's notebook; `then_fn(result)` after the summary is shown.
+function M.trust(bufnr, then_fn)
+  M.execute("link.cache.trust", {}, function(result)
+    local n = type(result) == "table" and result.trusted or 0
+    local msg = ("%d entr%s trusted"):format(n, n == 1 and "y" or "ies")
+    if type(result) == "table" and (result.refused or 0) > 0 then
+      msg = msg .. (", %d refused"):format(result.refused)
+    end
+    vim.notify("link-ls: link.cache.trust: " .. msg, vim.log.levels.INFO)
+    if then_fn then
+      then_fn(result)
+    end
+  end, bufnr)
+end
+
+--- After a run: warn about refused cache entries, and ask before trusting untrusted ones
+--- (naming their origin); trusting re-runs the same run so it restores them.
+local function after_run(result, args, bufnr)
+  local cache = type(result) == "table" and type(result.cache) == "table" and result.cache or nil
+  if not cache then
+    return
+  end
+  local refused = cache.refused or {}
+  if #refused > 0 then
+    local names = vim.tbl_map(function(r)
+      return tostring(r.name or r.id or "?") .. (r.reason and (": " .. r.reason) or "")
+    end, refused)
+    vim.notify("link-ls: cache entries refused: " .. table.concat(names, "; "), vim.log.levels.WARN)
+  end
+  if #(cache.untrusted or {}) == 0 then
+    return
+  end
+  vim.ui.select({ "Trust and re-run", "Not now" }, {
+    prompt = M.trust_prompt(cache),
+    kind = "link_ls.trust",
+  }, function(choice)
+    if choice ~= "Trust and re-run" then
+      return
+    end
+    M.trust(bufnr, function()
+      M.run(args, bufnr)
+    end)
+  end)
+end
+
 --- link.run with `args` ({uri?, cell?, mode?}); the report opens in the run split.
 function M.run(args, bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  args = M.run_options(vim.deepcopy(args or {}))
   M.execute("link.run", args, function(result)
     view().run_report(result)
     -- what ran is "up to date" now (link.state)
@@ -83,6 +162,7 @@ function M.run(args, bufnr)
     if client and require("link_ls").config.state then
       require("link_ls.state").refresh(client, buf)
     end
+    after_run(result, args, bufnr)
   end, bufnr)
 end
 
@@ -264,6 +344,12 @@ M.user_commands = {
       M.execute("link.cache.export", { output = abs(fargs(opts, 1)) }, summary("link.cache.export"))
     end,
     { nargs = 1, complete = "file", desc = "link-ls: export the component cache to file.tar.gz" },
+  },
+  LinkCacheTrust = {
+    function()
+      M.trust()
+    end,
+    { desc = "link-ls: trust the notebook's cache entries (signs them with your key)" },
   },
   LinkCacheImport = {
     function(opts)

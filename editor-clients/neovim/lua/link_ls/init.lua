@@ -16,6 +16,7 @@ local M = {}
 --- @field progress boolean        echo the server's work-done progress
 --- @field diff_rev string         revision :LinkDiff compares with when none is given
 --- @field init_options table      sent to the server in `initialize`
+--- @field run table               link.run executor options: executor, workers, scheduler, store
 --- @field on_attach fun(client: vim.lsp.Client, bufnr: integer)|nil
 M.defaults = {
   cmd = { "link-ls", "serve" },
@@ -26,6 +27,9 @@ M.defaults = {
   progress = true,
   diff_rev = "HEAD",
   init_options = {},
+  -- executor = "serial"|"parallel"|"dask", workers = 4, scheduler = "tcp://host:8786",
+  -- store = folder or fsspec URL; nil leaves each to the server's default
+  run = { executor = nil, workers = nil, scheduler = nil, store = nil },
   on_attach = nil,
 }
 
