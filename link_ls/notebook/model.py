@@ -275,7 +275,7 @@ class Notebook:
             ):
                 changed |= cv.complete_component_metadata(canvas)
         taken = {c["id"] for c in self.raw_cells if isinstance(c.get("id"), str)}
-        for index, raw in enumerate(self.raw_cells):
+        for raw in self.raw_cells:
             if isinstance(raw.get("id"), str):
                 continue
             md = raw.get("metadata")
@@ -285,9 +285,13 @@ class Notebook:
             while not (
                 isinstance(wanted, str) and _CELL_ID.fullmatch(wanted) and wanted not in taken
             ):
-                # from the cell's position, not random: equal notebooks get equal ids
-                seed = f"link-ls cell {index} {salt}".encode()
-                wanted = hashlib.sha256(seed).hexdigest()[:8]
+                # from the cell's content, neither random nor its position: equal notebooks
+                # get equal ids, and a cell no branch changed gets the same id in every
+                # branch, so diff and merge never pair two different cells by these ids
+                src = raw.get("source", "")
+                text = "".join(src) if isinstance(src, list) else str(src)
+                seed = f"link-ls cell {raw.get('cell_type')}\0{text}\0{salt}"
+                wanted = hashlib.sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:8]
                 salt += 1
             raw["id"] = wanted
             taken.add(wanted)
