@@ -34,6 +34,7 @@ from link_ls.notebook import (
 )
 from link_ls.notebook import resolve_cell as _resolve_cell
 from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata, make_notebook_metadata
+from link_ls.notebook.paramtypes import from_declared, kind_of, link_str
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,18 @@ class ImportResult:
 
 
 def _same(a: Parameter, b: Parameter) -> bool:
-    # 1, 1.0 and True are equal in Python but not to a user reading the notebook
+    # Link stores values as Python-literal text ("400", "'mlp'"), link-ls as JSON values:
+    # both are compared as the value a run would get. 1, 1.0 and True are equal in
+    # Python but not to a user reading the notebook, hence the JSON key.
     def key(p: Parameter) -> str:
-        return json.dumps([p.type, p.value], sort_keys=True, default=repr)
+        kind = kind_of(p.type)
+        try:
+            value = from_declared(kind, p.value)
+            if kind == "str":
+                value = link_str(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            value = p.value
+        return json.dumps([p.type, value], sort_keys=True, default=repr)
 
     return key(a) == key(b)
 

@@ -99,6 +99,19 @@ def from_declared(kind: str, value: Any) -> Any:
     return _of_kind(kind, value)
 
 
+def link_str(text: str) -> str:
+    """A str parameter as Link stores it: Python-literal text (``"'mlp'"``) or bare text."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
+        try:
+            value = ast.literal_eval(t)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return text
+        if isinstance(value, str):
+            return value
+    return text
+
+
 def _of_kind(kind: str, value: Any) -> Any:
     """``value`` (a decoded literal) as ``kind`` for the container types; ValueError if not."""
     if kind in ("list", "tuple") and isinstance(value, (list, tuple)):

@@ -52,6 +52,20 @@ def test_export_import_round_trip_through_files(tmp_path: Path) -> None:
     assert "error" not in check.stdout.lower(), check.stdout
 
 
+def test_links_file_imports_back_into_the_notebook_it_came_from(tmp_path: Path) -> None:
+    # Link writes parameter values as Python-literal text ("400"); the notebook holds 400:
+    # the same parameter, not a clash (found by the JupyterLab export/import test)
+    nb = tmp_path / "pipeline.ipynb"
+    shutil.copy(EXAMPLE, nb)
+    out = tmp_path / "pipeline-link.json"
+    assert run_cli("export", str(nb), "--format", "link", "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text())["parameters"][0]["value"] == "400"
+    proc = run_cli("import", str(out), "--into", str(nb))
+    assert proc.returncode == 0, proc.stderr
+    assert "imported 8 components" in proc.stdout
+    assert len(load(nb).components) == 16
+
+
 def test_export_chosen_cell_with_ancestors_in_link_format(tmp_path: Path) -> None:
     out = tmp_path / "evaluate.json"
     proc = run_cli(
