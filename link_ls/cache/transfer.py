@@ -228,25 +228,6 @@ def discard_staged(session: SilentSession, timeout: float | None = None) -> None
         session.run_silent(discard_code(), timeout)
 
 
-def restore_entry(
-    store: CacheStore,
-    session: SilentSession,
-    m: EntryManifest,
-    timeout: float | None = None,
-    user: UserKey | None = None,
-) -> list[dict[str, Any]]:
-    """Restore one entry's variables into the kernel and return its outputs (all or nothing).
-
-    The entry must be trusted (see :func:`stage_entries`).
-    """
-    outputs = store.read_outputs(m)
-    failed = stage_entries(store, session, [m], timeout, user)
-    if m.key in failed:
-        raise CacheRestoreError(f"{m.name}: cannot restore from the cache: {failed[m.key]}")
-    apply_entry(session, m, timeout)
-    return outputs
-
-
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[-1] if text else type(e).__name__

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from link_ls.cache import CacheStore
 from link_ls.notebook import load, save
 from tests.cache.entries import copy_fixture, fill_store, tree
+from tests.conftest import run_link_ls
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", "cache", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    return run_link_ls("cache", *args, env=env, timeout=120)
 
 
 def _states(nb_path: Path, *extra: str) -> dict[str, tuple[str, int]]:

@@ -11,9 +11,7 @@ import copy
 import hashlib
 import io
 import json
-import os
 import subprocess
-import sys
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from link_ls.cache.export import export_cache
 from link_ls.cache.importer import import_cache
 from link_ls.notebook import load
 from tests.cache.entries import copy_fixture, fill_store, tree
+from tests.conftest import run_link_ls
 
 Member = tuple[tarfile.TarInfo, bytes | None]
 Members = list[Member]
@@ -250,13 +249,7 @@ def test_non_archives_are_rejected(content: bytes, error: str, tmp_path: Path) -
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", "cache", "import", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "LINK_LS_DEBUG": ""},
-    )
+    return run_link_ls("cache", "import", *args, env={"LINK_LS_DEBUG": ""}, timeout=120)
 
 
 def test_cli_prints_one_line_and_exits_2(genuine: Members, tmp_path: Path) -> None:

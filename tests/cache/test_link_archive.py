@@ -13,7 +13,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +33,7 @@ from link_ls.kernel.runner import run_plan
 from link_ls.notebook import load, save
 from link_ls.pipeline import build, plan_all
 from tests.cache.entries import FIXTURES, tree
+from tests.conftest import run_link_ls
 
 LINK = FIXTURES / "link"
 ARCHIVE = LINK / "pipeline-diskcache.tar.gz"
@@ -66,12 +66,7 @@ def _set_source(name: str, source: str) -> Callable[[dict[str, Any]], None]:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", "cache", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_link_ls("cache", *args, timeout=120)
 
 
 def _run_all(nb_path: Path) -> RunReport:

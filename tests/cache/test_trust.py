@@ -11,7 +11,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from link_ls.kernel.runner import run_plan
 from link_ls.notebook import load
 from link_ls.pipeline import build, plan_all, plan_up_to
 from tests.cache.entries import add_entry, copy_fixture
+from tests.conftest import run_link_ls
 
 PIPE = "diskcache-pipeline.ipynb"
 
@@ -53,13 +53,7 @@ class Hostile:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
+    return run_link_ls(*args, cwd=cwd, timeout=300)
 
 
 def _other_key(tmp_path: Path) -> UserKey:

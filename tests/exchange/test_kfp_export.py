@@ -17,6 +17,7 @@ import yaml
 from link_ls.exchange import ExportError, collect, dumps_pipeline
 from link_ls.exchange.kfp_format import KfpOptions
 from link_ls.notebook import load
+from tests.conftest import run_link_ls
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pipeline.ipynb"
@@ -25,14 +26,7 @@ pytest.importorskip("kfp")
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_link_ls(*args, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
