@@ -74,7 +74,10 @@ def rebuilt(previous: Pipeline, nb: Notebook, analyses: dict[int, CellAnalysis])
         or previous.is_pipeline
         or len(nb.cells) != len(old_nb.cells)
         or nb.parameters != old_nb.parameters
-        or any(a.is_code != b.is_code for a, b in zip(nb.cells, old_nb.cells, strict=True))
+        or (
+            nb is not old_nb
+            and any(a.is_code != b.is_code for a, b in zip(nb.cells, old_nb.cells, strict=True))
+        )
     ):
         return _fresh(nb, analyses)
     changed = [i for i in previous.nodes if analyses[i] is not previous.analyses[i]]
@@ -105,6 +108,14 @@ def rebuilt(previous: Pipeline, nb: Notebook, analyses: dict[int, CellAnalysis])
     k = changed[0]
     old, new = previous.analyses[k], analyses[k]
     names = _touched(old) | _touched(new)
+    # a builtin nobody provides, before or after, makes no edge and no diagnostic
+    names = frozenset(
+        n
+        for n in names
+        if n not in BUILTIN_NAMES
+        or ix.providers.get(n)
+        or n in new.defs | new.mutations | new.deletes
+    )
     inferred = dict(previous.inferred)
     # drop the old edges carrying a touched name
     for n in names:

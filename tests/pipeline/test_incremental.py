@@ -26,6 +26,7 @@ VOCAB = [
     "from os import *",
     "x = y",
     "print(w, z, q)",
+    "len = print",
     "",
     "def f():\n    return y",
 ]
