@@ -181,6 +181,7 @@ class DocumentStore:
             mapper,
             cells=tuple(metas),
             path=path,
+            base=old.__dict__.get("pipeline") if old is not None else None,
         )
         self._snaps[nb_doc.uri] = snap
         return snap

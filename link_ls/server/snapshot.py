@@ -16,7 +16,8 @@ from typing import Any
 
 from link_ls.analysis import CellAnalysis, Occurrence
 from link_ls.notebook import Notebook
-from link_ls.pipeline import Diagnostic, Pipeline, build
+from link_ls.pipeline import Diagnostic, Pipeline
+from link_ls.pipeline.index import build_after
 from link_ls.server.mapping import CellPos, Mapper, byte_of_char
 from link_ls.usecases import diagnose
 
@@ -62,6 +63,8 @@ class Snapshot:
     #: an .ipynb git merged as text: 0-based line of its first conflict marker
     text_conflict: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: the previous version's pipeline, if built: this one's is derived from it incrementally
+    base: Pipeline | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -70,7 +73,9 @@ class Snapshot:
     @cached_property
     def pipeline(self) -> Pipeline:
         assert self.notebook is not None
-        return build(self.notebook)
+        pipe = build_after(self.base, self.notebook)
+        object.__setattr__(self, "base", None)  # keep one version alive, not a chain
+        return pipe
 
     @cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
