@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import run_link_ls
 
 ROOT = Path(__file__).parents[2]
 PARAMS = ROOT / "tests" / "fixtures" / "kernel" / "pipeline-params.ipynb"
 
 
 def link_ls(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
+    return run_link_ls(*args, timeout=180)
 
 
 def test_p_sets_typed_parameters_in_the_kernel(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from link_ls.exchange import ExportError, collect, dumps_pipeline
 from link_ls.notebook import load
-from tests.exchange.exchange_nb import EXAMPLE, ROOT
+from tests.conftest import run_link_ls
+from tests.exchange.exchange_nb import EXAMPLE
 from tests.nbmake import component, notebook, notebook_json
 
 
@@ -26,13 +27,7 @@ def python(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def link_ls(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
+    return run_link_ls(*args, timeout=180)
 
 
 def run_outputs(stdout: str) -> list[str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import pytest
 
 from link_ls.exchange.link_format import link_type, link_value
 from link_ls.notebook import Notebook, load, save
+from tests.conftest import run_link_ls
 from tests.link.conftest import RealLink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,14 +158,7 @@ def canvas_variants(folder: Path) -> list[Path]:
 
 
 def link_ls(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_link_ls(*args, timeout=120)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import run_link_ls
 from tests.link.conftest import RealLink
 from tests.nbmake import component, notebook_json
 
@@ -44,13 +45,7 @@ def mrx_link(link: RealLink, *args: str, cwd: Path) -> subprocess.CompletedProce
 
 
 def link_ls(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "link_ls", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_link_ls(*args, timeout=300)
 
 
 def shown(stdout: str) -> list[str]:
