@@ -400,7 +400,8 @@ def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) ->
             _component(
                 "a1b2c3d4-0000-4000-8000-000000000003",
                 "slow",
-                "import time\nfor _ in range(600):\n    time.sleep(0.1)\ny = x",
+                'import time\nprint("slow started", flush=True)\n'
+                "for _ in range(600):\n    time.sleep(0.1)\ny = x",
                 [a],
             ),
         ],
@@ -430,6 +431,12 @@ def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) ->
             before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
             _header(page, 3).locator(".link-ls-run-up-to").click()
             _header(page, 3).locator(".link-ls-run", has_text="running").wait_for()
+            # interrupt the slow cell itself, not the cache work before it (a loaded machine
+            # can still be restoring or saving `setup` when the header says running)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+                ".some(e => e.textContent.includes('slow started'))"
+            )
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
             page.wait_for_function(
                 "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
