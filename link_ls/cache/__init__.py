@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from link_ls.cache.errors import (
     ArchiveError,
@@ -16,6 +16,7 @@ from link_ls.cache.planner import Disposition
 from link_ls.cache.status import component_statuses, wants_cache
 from link_ls.cache.store import CACHE_DIR_ENV, CacheStore, EntryTrust, default_root
 from link_ls.cache.trust import KEY_FILE_ENV, Origin, TrustState, UserKey, load_user_key
+from link_ls.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from link_ls.cache.runner import (
@@ -39,15 +40,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

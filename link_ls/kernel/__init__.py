@@ -7,8 +7,9 @@ needs :mod:`link_ls.kernel.params`) never start a kernel.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from link_ls.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from link_ls.kernel.errors import (
@@ -104,10 +105,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    mod = _MODULE.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'link_ls.kernel' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"link_ls.kernel.{mod}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, {k: f"{__name__}.{m}" for k, m in _MODULE.items()})
