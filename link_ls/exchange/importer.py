@@ -34,7 +34,7 @@ from link_ls.notebook import (
 )
 from link_ls.notebook import resolve_cell as _resolve_cell
 from link_ls.notebook.canvas import CANVAS_KEY, make_component_metadata, make_notebook_metadata
-from link_ls.notebook.paramtypes import from_declared, kind_of, link_str
+from link_ls.notebook.paramtypes import from_declared, kind_of
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,6 @@ def _same(a: Parameter, b: Parameter) -> bool:
         kind = kind_of(p.type)
         try:
             value = from_declared(kind, p.value)
-            if kind == "str":
-                value = link_str(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             value = p.value
         return json.dumps([p.type, value], sort_keys=True, default=repr)

@@ -75,7 +75,14 @@ def from_text(kind: str, text: str) -> Any:
 
 
 def from_declared(kind: str, value: Any) -> Any:
-    """A value from the notebook's JSON metadata, into its declared type."""
+    """A value from the notebook's JSON metadata, into its declared type.
+
+    A ``str`` value is Link's text: a quoted Python string literal (``"'mlp'"``) is the
+    string it spells, as ``mrx-link run`` gives it to the kernel; any other text is the
+    string itself. (Link 2.7 also evaluates unquoted literals such as ``"12"`` or
+    ``"[1]"`` for a ``str`` parameter, handing the kernel an int or a list; link-ls keeps
+    the declared type and gives the text.)
+    """
     if isinstance(value, str) and kind not in ("str", ""):
         return from_text(kind, value)
     if kind == "int":
@@ -89,7 +96,7 @@ def from_declared(kind: str, value: Any) -> Any:
             raise ValueError(value)
         return float(value)
     if kind == "str":
-        return value if isinstance(value, str) else json.dumps(value)
+        return link_str(value) if isinstance(value, str) else json.dumps(value)
     if kind == "bool":
         if isinstance(value, bool):
             return value

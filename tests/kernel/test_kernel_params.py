@@ -104,11 +104,17 @@ def test_parse_overrides_splits_at_the_first_equals_sign() -> None:
 
 def test_parameters_code_defines_globals_without_splicing_text() -> None:
     vals = resolve_parameters(
-        (Parameter("s", "str", "'); import os; ('"), Parameter("x", "float", "nan"))
+        (
+            Parameter("s", "str", "x'); import os; ('"),
+            Parameter("q", "str", "'); import os; ('"),
+            Parameter("x", "float", "nan"),
+        )
     )
     ns: dict[str, Any] = {}
     exec(parameters_code(vals), ns)
-    assert ns["s"] == "'); import os; ('"
+    assert ns["s"] == "x'); import os; ('"
+    # a quoted literal is the string it spells (as Link reads it), never code
+    assert ns["q"] == "); import os; ("
     assert math.isnan(ns["x"])
     assert "os" not in ns
 

@@ -20,13 +20,16 @@ PARAMS = [
     {"name": "n", "type": "int", "value": "3"},
     {"name": "rate", "type": "float", "value": "0.5"},
     {"name": "label", "type": "str", "value": "run"},
+    # a quoted literal, as Link's editor writes a str: the kernel gets mlp, unquoted
+    {"name": "model", "type": "str", "value": "'mlp'"},
+    {"name": "spaced", "type": "str", "value": ' "a b" '},
     {"name": "flag", "type": "bool", "value": "True"},
     {"name": "items", "type": "list", "value": "[1, 2]"},
     {"name": "opts", "type": "dict", "value": '{"k": 1}'},
     {"name": "pair", "type": "tuple", "value": "(1, 2)"},
 ]
 SHOW = (
-    "for _n in ['n', 'rate', 'label', 'flag', 'items', 'opts', 'pair']:\n"
+    "for _n in ['n', 'rate', 'label', 'model', 'spaced', 'flag', 'items', 'opts', 'pair']:\n"
     "    print(_n, type(globals()[_n]).__name__, repr(globals()[_n]))\n"
 )
 
