@@ -213,3 +213,18 @@ def test_tuple_parameters_reach_the_kernel_as_tuples() -> None:
     ns: dict[str, Any] = {}
     exec(parameters_code(vals), ns)
     assert ns["t"] == (1, 2) and ns["l"] == (3,)
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("'mlp'", "mlp"),  # Link's editor writes a str as a quoted literal
+        (' "a b" ', "a b"),
+        ("'a' + 'b'", "'a' + 'b'"),  # not a literal: the text
+        ("12", "12"),  # Link would give the int 12; link-ls keeps the declared str
+        ("'unterminated", "'unterminated"),
+    ],
+)
+def test_declared_str_values_read_as_link_reads_them(declared: str, expected: str) -> None:
+    (value,) = resolve_parameters((Parameter("s", "str", declared),))
+    assert value.value == expected
