@@ -33,12 +33,14 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 0) -> N
     """Serve until the client exits (stdio) or the process is stopped (tcp, ws).
 
     Making the server (importing pygls and the protocol's hundreds of types, registering
-    every feature) makes ~50,000 objects that live as long as the process and hold no
-    garbage: the cyclic collector is paused meanwhile (a collection then only costs
-    start-up time), and they are frozen after, so later collections never walk them.
+    every feature) leaves ~50,000 objects that live as long as the process, and ~40,000
+    that are garbage (attrs' generated code): instead of the ~130 collections that would
+    walk them while they are made, one collects the garbage at the end, and the rest is
+    frozen, so later collections (every edit makes some) never walk it again.
     """
     with paused_gc():
         server = create_server()
+        gc.collect()
         gc.freeze()
     _end_kernels_on_sigterm(server)
     logging.getLogger("link_ls.server").info("link-ls serving on %s", transport)
