@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -10,8 +11,6 @@ import sys
 import threading
 from types import FrameType
 from typing import TYPE_CHECKING
-
-from link_ls.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from link_ls.server.base import LinkServer
@@ -34,14 +33,18 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 0) -> N
 
     Making the server (importing pygls and the protocol's hundreds of types, registering
     every feature) leaves ~50,000 objects that live as long as the process, and ~40,000
-    that are garbage (attrs' generated code): instead of the ~130 collections that would
-    walk them while they are made, one collects the garbage at the end, and the rest is
+    that are garbage (the classes attrs replaces): instead of the ~130 collections that
+    would walk them while they are made, the collector is off until the first message
+    (``initialize``) is answered; then one collection frees the garbage and the rest is
     frozen, so later collections (every edit makes some) never walk it again.
     """
-    with paused_gc():
-        server = create_server()
-        gc.collect()
-        gc.freeze()
+    from link_ls.server.base import LinkProtocol
+
+    collecting = gc.isenabled()
+    gc.disable()
+    server = create_server()
+    if isinstance(server.protocol, LinkProtocol):
+        server.protocol.after_first_message = functools.partial(_settle_heap, collecting)
     _end_kernels_on_sigterm(server)
     logging.getLogger("link_ls.server").info("link-ls serving on %s", transport)
     if transport == "tcp":
@@ -50,6 +53,14 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 0) -> N
         server.start_ws(host, port)
     else:
         server.start_io()
+
+
+def _settle_heap(collecting: bool) -> None:
+    """Free the start-up garbage, freeze what is left, turn the collector back on."""
+    gc.collect()
+    gc.freeze()
+    if collecting:
+        gc.enable()
 
 
 def _end_kernels_on_sigterm(server: LinkServer) -> None:

@@ -67,6 +67,8 @@ class LinkProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         #: ids of requests the client cancelled (``$/cancelRequest``) while they ran
         self.cancelled_ids: set[Any] = set()
+        #: called once the first message (normally ``initialize``) is answered
+        self.after_first_message: Callable[[], None] | None = None
 
     def _reject(self, msg_id: Any, message: str) -> _Rejected:
         log.warning("invalid request %r: %s", msg_id, message)
@@ -120,6 +122,14 @@ class LinkProtocol(LanguageServerProtocol):
             return REJECTED
 
     def handle_message(self, message: Any) -> None:
+        try:
+            self._handle(message)
+        finally:
+            hook, self.after_first_message = self.after_first_message, None
+            if hook is not None:
+                hook()
+
+    def _handle(self, message: Any) -> None:
         if message is REJECTED:
             return
         if not hasattr(message, "jsonrpc"):

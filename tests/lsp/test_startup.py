@@ -4,6 +4,9 @@ The server registers every feature at start, but a feature's core modules (analy
 pipeline, cache, kernels, merge...) load only when one of its handlers first runs. The
 server here is the real command (``link_ls.cli.main(["serve"])``) on stdio; it answers
 ``initialize``, ``shutdown`` and ``exit``, then writes the modules it had loaded.
+
+The cyclic garbage collector is off while the server is made; it must be back on once
+``initialize`` is answered (a server left without it would grow with every edit).
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ LOADED_ON_FIRST_USE = (
 )
 
 SERVE = """
-import atexit, json, sys
-atexit.register(lambda: open(sys.argv[1], "w").write(json.dumps(sorted(sys.modules))))
+import atexit, gc, json, sys
+def dump():
+    state = {"modules": sorted(sys.modules), "gc": gc.isenabled()}
+    open(sys.argv[1], "w").write(json.dumps({**state, "frozen": gc.get_freeze_count()}))
+atexit.register(dump)
 from link_ls.cli import main
 sys.exit(main(["serve"]))
 """
@@ -68,7 +74,9 @@ def test_serve_answers_initialize_without_loading_the_core(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr.decode()
     answer = json.loads(done.stdout.split(b"\r\n\r\n")[1].split(b"Content-Length")[0])
     assert answer["id"] == 1 and "executeCommandProvider" in answer["result"]["capabilities"]
-    modules = set(json.loads(loaded.read_text()))
+    state = json.loads(loaded.read_text())
+    assert state["gc"] is True and state["frozen"] > 0
+    modules = set(state["modules"])
     assert "link_ls.server.features.run" in modules  # every feature was registered
     early = [m for m in modules if m.partition(".")[0] in {"link_ls", "secrets", "rich"}]
     assert [m for m in sorted(early) if any(_within(m, p) for p in LOADED_ON_FIRST_USE)] == []
