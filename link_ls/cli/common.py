@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from link_ls.errors import UsageError
-from link_ls.notebook import Notebook, load
-from link_ls.notebook.formats import atomic_write_text
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from link_ls.notebook import Notebook
 
 
 class _LazyConsole:
@@ -37,6 +37,8 @@ err_console = cast("Console", _LazyConsole(stderr=True))
 
 
 def load_notebook(path: str) -> Notebook:
+    from link_ls.notebook import load  # here: ``serve`` imports this module, not the notebook
+
     return load(path)
 
 
@@ -52,6 +54,8 @@ def emit(text: str, output: str | None) -> None:
         path = Path(output)
         if not path.parent.exists():
             raise UsageError(f"{output}: folder {path.parent} does not exist")
+        from link_ls.notebook.formats import atomic_write_text
+
         atomic_write_text(path, text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

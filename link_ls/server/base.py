@@ -26,12 +26,12 @@ from pygls.protocol.language_server import lsp_method
 from link_ls import __version__
 from link_ls.errors import LinkError
 from link_ls.server.capabilities import ClientFeatures
-from link_ls.server.diagnostics import Publisher
-from link_ls.server.documents import DocumentStore
 
 if TYPE_CHECKING:
     from link_ls.cache.index import CacheIndexes
     from link_ls.kernel import KernelPool
+    from link_ls.server.diagnostics import Publisher
+    from link_ls.server.documents import DocumentStore
 
 log = logging.getLogger("link_ls.server")
 
@@ -67,6 +67,8 @@ class LinkProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         #: ids of requests the client cancelled (``$/cancelRequest``) while they ran
         self.cancelled_ids: set[Any] = set()
+        #: called once the first message (normally ``initialize``) is answered
+        self.after_first_message: Callable[[], None] | None = None
 
     def _reject(self, msg_id: Any, message: str) -> _Rejected:
         log.warning("invalid request %r: %s", msg_id, message)
@@ -120,6 +122,14 @@ class LinkProtocol(LanguageServerProtocol):
             return REJECTED
 
     def handle_message(self, message: Any) -> None:
+        try:
+            self._handle(message)
+        finally:
+            hook, self.after_first_message = self.after_first_message, None
+            if hook is not None:
+                hook()
+
+    def _handle(self, message: Any) -> None:
         if message is REJECTED:
             return
         if not hasattr(message, "jsonrpc"):
@@ -232,8 +242,10 @@ class LinkServer(LanguageServer):
             protocol_cls=LinkProtocol,
         )
         logging.getLogger("pygls.server").addFilter(_GarbageIsNoError())
-        self.store = DocumentStore()
-        self.publisher = Publisher(self)
+        # made on first use (the first document): ``initialize`` imports none of the core
+        self._store: DocumentStore | None = None
+        self._publisher: Publisher | None = None
+        self._encoding: str = types.PositionEncodingKind.Utf16
         #: "push", "pull" or "auto" (pull when the client can, else push)
         self.diagnostic_mode = "auto"
         #: initializationOptions ``cacheAll`` / ``cacheDir`` (docs/server.md)
@@ -249,6 +261,39 @@ class LinkServer(LanguageServer):
         def malformed(ls: LinkServer, params: Any) -> None:
             why = params.get("why") if isinstance(params, dict) else getattr(params, "why", None)
             raise JsonRpcInvalidParams(message=str(why))
+
+    @property
+    def store(self) -> DocumentStore:
+        """The open documents and their snapshots."""
+        if self._store is None:
+            from link_ls.server.documents import DocumentStore
+
+            self._store = DocumentStore(self._encoding)
+        return self._store
+
+    @store.setter
+    def store(self, store: DocumentStore) -> None:
+        self._store = store
+
+    @property
+    def publisher(self) -> Publisher:
+        """Pushes diagnostics (made with the store, on first use)."""
+        if self._publisher is None:
+            from link_ls.server.diagnostics import Publisher
+
+            self._publisher = Publisher(self)
+        return self._publisher
+
+    @property
+    def encoding(self) -> str:
+        """The position encoding agreed at ``initialize``; the store converts columns with it."""
+        return self._encoding if self._store is None else self._store.encoding
+
+    @encoding.setter
+    def encoding(self, encoding: str) -> None:
+        self._encoding = encoding
+        if self._store is not None:
+            self._store.encoding = encoding
 
     @property
     def client(self) -> ClientFeatures:

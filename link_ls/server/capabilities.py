@@ -1,10 +1,16 @@
-"""What the client can do, read once from its ``initialize`` capabilities into one typed value."""
+"""What the client can do, read once from its ``initialize`` capabilities into one typed value,
+and the names the server announces in its own (diagnostic source, a command)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from lsprotocol import types
+
+#: ``Diagnostic.source`` of every link-ls diagnostic, and the pull diagnostics' identifier
+SOURCE = "link-ls"
+#: the command the conflict quick fixes and lenses run (registered by ``features/merging``)
+RESOLVE_CONFLICT = "link.resolveConflict"
 
 
 @dataclass(frozen=True)

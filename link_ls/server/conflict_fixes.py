@@ -20,12 +20,12 @@ from link_ls.errors import LinkError
 from link_ls.merge import CHOICES
 from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer
+from link_ls.server.capabilities import RESOLVE_CONFLICT
 from link_ls.server.conflict_edits import ResolvedEdit, resolve_in
 from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, Rendered
 from link_ls.server.mapping import CellPos
 from link_ls.server.snapshot import DocKind, Snapshot
 
-RESOLVE_CONFLICT = "link.resolveConflict"
 TITLES = {"ours": "Take ours", "theirs": "Take theirs", "both": "Take both", "base": "Take base"}
 
 

@@ -22,13 +22,12 @@ from typing import Any, Protocol
 from lsprotocol import types
 
 from link_ls.pipeline import Code, Diagnostic, Severity
-from link_ls.server.capabilities import ClientFeatures
+from link_ls.server.capabilities import SOURCE, ClientFeatures
 from link_ls.server.documents import DocumentStore
 from link_ls.server.snapshot import DocKind, Snapshot
 
 log = logging.getLogger(__name__)
 
-SOURCE = "link-ls"
 BURST = 0.05
 DEBOUNCE = 0.02
 

@@ -6,10 +6,12 @@ document) or, for commands that only read, a notebook file on disk.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from cattrs import Converter
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
@@ -22,8 +24,13 @@ from link_ls.server.edits import Rendered
 from link_ls.server.snapshot import Snapshot
 from link_ls.uris import uri_to_path
 
-_CONVERTER = get_converter()
 log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _converter() -> Converter:
+    """lsprotocol's converter for the edits handed back, made when the first is."""
+    return get_converter()
 
 
 def open_snapshot(ls: LinkServer, uri: str) -> tuple[Snapshot, int | None]:
@@ -104,6 +111,6 @@ async def deliver(ls: LinkServer, r: Rendered, label: str, *, apply: bool) -> di
         "changed": not r.empty,
         "applied": applied,
         "cells": [i + 1 for i in r.changed],
-        "edit": _CONVERTER.unstructure(r.workspace_edit) if r.workspace_edit else None,
+        "edit": _converter().unstructure(r.workspace_edit) if r.workspace_edit else None,
         "notebookEdits": [e.to_json() for e in r.notebook_edits],
     }

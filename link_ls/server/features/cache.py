@@ -9,17 +9,19 @@ the initialization options, else ``$LINK_LS_CACHE_DIR``, else beside the noteboo
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from link_ls.errors import UsageError
-from link_ls.notebook import Notebook, resolve_cell
 from link_ls.server.args import argument, overrides, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.cachelens import store_for
-from link_ls.server.workspace import notebook_for
+
+if TYPE_CHECKING:
+    from link_ls.notebook import Notebook
 
 
 def _cells(nb: Notebook, a: dict[str, Any]) -> list[int] | None:
+    from link_ls.notebook import resolve_cell
+
     refs = a.get("cells")
     if refs is None:
         return None
@@ -30,6 +32,8 @@ def _cells(nb: Notebook, a: dict[str, Any]) -> list[int] | None:
 
 async def cache_list(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import component_statuses, effective_parameters
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -47,6 +51,8 @@ async def cache_list(ls: LinkServer, *args: Any) -> dict[str, Any]:
 async def cache_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
     from link_ls.cache.archives import LAYOUTS, export_archive
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -68,6 +74,8 @@ async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
     from link_ls.cache.archive import ImportLimits
     from link_ls.cache.archives import import_archive
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -90,6 +98,8 @@ async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 async def cache_trust(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import trust_stores
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -100,6 +110,9 @@ async def cache_trust(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 
 async def cache_clear(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.workspace import notebook_for
+
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
     store = store_for(ls, nb)

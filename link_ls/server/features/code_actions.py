@@ -13,33 +13,32 @@ command whose arguments are the cell metadata edits (docs/commands.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from link_ls.errors import UsageError
-from link_ls.notebook import NodeId, Notebook
-from link_ls.pipeline import Code
-from link_ls.pipeline.edits import (
-    add_edge,
-    clear_component,
-    inferred_parents,
-    make_component,
-    move_edge_down,
-    remove_edge,
-    to_pipeline,
-)
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.conflict_fixes import conflict_actions, resolve_action
-from link_ls.server.diagnostics import SOURCE
-from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, render
-from link_ls.server.snapshot import DocKind, Snapshot
+from link_ls.server.capabilities import SOURCE
+
+if TYPE_CHECKING:
+    from link_ls.notebook import Notebook
+    from link_ls.server.snapshot import Snapshot
 
 TO_PIPELINE_KIND = types.CodeActionKind.RefactorRewrite
 MAKE_COMPONENT_KIND = types.CodeActionKind.RefactorRewrite
 
 
 def apply_op(nb: Notebook, spec: dict[str, Any]) -> Notebook:
+    from link_ls.pipeline.edits import (
+        add_edge,
+        clear_component,
+        make_component,
+        move_edge_down,
+        remove_edge,
+        to_pipeline,
+    )
+
     op = spec.get("op")
     if op == "addEdge":
         return add_edge(nb, str(spec["child"]), str(spec["parent"]))
@@ -59,6 +58,8 @@ def apply_op(nb: Notebook, spec: dict[str, Any]) -> Notebook:
 
 
 def _name(snap: Snapshot, node: Any) -> str:
+    from link_ls.notebook import NodeId
+
     assert snap.notebook is not None
     c = snap.notebook.cell_by_node(NodeId(str(node)))
     return c.name if c is not None else str(node)
@@ -66,6 +67,8 @@ def _name(snap: Snapshot, node: Any) -> str:
 
 def _fixes(snap: Snapshot, d: types.Diagnostic) -> list[tuple[str, dict[str, Any], bool]]:
     """(title, op spec, preferred) for one of our diagnostics."""
+    from link_ls.pipeline import Code
+
     data = d.data if isinstance(d.data, dict) else {}
     assert snap.notebook is not None
     idx = data.get("cellIndex")
@@ -116,6 +119,9 @@ def _action(
     diags: list[types.Diagnostic],
     preferred: bool,
 ) -> types.CodeAction:
+    from link_ls.server.edits import APPLY_NOTEBOOK_EDIT, render
+    from link_ls.server.snapshot import DocKind
+
     action = types.CodeAction(
         title=title, kind=kind, diagnostics=diags or None, is_preferred=preferred or None
     )
@@ -133,6 +139,8 @@ def _action(
 
 
 def _edit(ls: LinkServer, snap: Snapshot, spec: dict[str, Any]) -> types.WorkspaceEdit | None:
+    from link_ls.server.edits import render
+
     assert snap.notebook is not None
     return render(
         snap,
@@ -146,6 +154,8 @@ def _make_component_action(
     ls: LinkServer, snap: Snapshot, params: types.CodeActionParams
 ) -> types.CodeAction | None:
     """ "Make this cell a component" on a non-component code cell of a pipeline notebook."""
+    from link_ls.pipeline.edits import inferred_parents
+
     nb, mapper = snap.notebook, snap.mapper
     if nb is None or mapper is None or not nb.is_pipeline:
         return None
@@ -175,6 +185,10 @@ def register(server: LinkServer) -> None:
     )
     @guard
     def code_action(ls: LinkServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        from link_ls.pipeline import Code
+        from link_ls.server.conflict_fixes import conflict_actions, resolve_action
+        from link_ls.server.snapshot import DocKind
+
         got = ls.store.get(params.text_document.uri)
         only = [str(k) for k in params.context.only] if params.context.only else None
         if got is not None and got[0].text_conflict is not None:

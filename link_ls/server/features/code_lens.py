@@ -10,13 +10,15 @@ are computed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from link_ls.pipeline import Code
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.cachelens import CachedCounts, cached_counts
-from link_ls.server.conflict_fixes import conflict_lenses
-from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.server.cachelens import CachedCounts
+    from link_ls.server.snapshot import Snapshot
 
 
 def _names(snap: Snapshot, cells: list[int], limit: int = 4) -> str:
@@ -31,6 +33,8 @@ def _plural(n: int) -> str:
 
 def _cycles(snap: Snapshot) -> dict[int, str]:
     """Each cell on a cycle -> the cycle's path (``a → b → a``), from its LNK001."""
+    from link_ls.pipeline import Code
+
     out: dict[int, str] = {}
     for d in snap.diagnostics:
         if d.code == Code.CYCLE:
@@ -90,6 +94,9 @@ def register(server: LinkServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     @guard
     def code_lens(ls: LinkServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from link_ls.server.cachelens import cached_counts
+        from link_ls.server.conflict_fixes import conflict_lenses
+
         got = ls.store.get(params.text_document.uri)
         if got is None or not got[0].ok:
             return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.diagnostics import SOURCE, by_uri
+from link_ls.server.capabilities import SOURCE
 
 
 def register(server: LinkServer) -> None:
@@ -30,5 +30,7 @@ def register(server: LinkServer) -> None:
         result_id = f"{snap.uri}@{snap.version}"
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        from link_ls.server.diagnostics import by_uri
+
         items = by_uri(snap).get(params.text_document.uri, [])
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)

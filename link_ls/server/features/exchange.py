@@ -14,17 +14,14 @@ core before anything changes; then
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from link_ls.errors import UsageError
-from link_ls.notebook import load, save
-from link_ls.notebook.formats import atomic_write_text
-from link_ls.pipeline.edits import working_copy
 from link_ls.server.args import argument, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.edits import render
-from link_ls.server.snapshot import DocKind
-from link_ls.server.workspace import deliver, notebook_for
+
+if TYPE_CHECKING:
+    from link_ls.server.snapshot import Snapshot
 
 
 def _refs(a: dict[str, Any]) -> list[str] | None:
@@ -61,6 +58,8 @@ def _options(a: dict[str, Any]) -> Any:
 
 async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.exchange import FORMATS, collect, dumps_pipeline, to_json
+    from link_ls.notebook.formats import atomic_write_text
+    from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
@@ -81,8 +80,49 @@ async def link_export(ls: LinkServer, *args: Any) -> dict[str, Any]:
     return {"uri": a["uri"], "format": fmt, "output": output, "pipeline": data, "text": text}
 
 
+async def _import_open(
+    ls: LinkServer, a: dict[str, Any], snap: Snapshot, pipe: Any, options: Any
+) -> dict[str, Any]:
+    """Import into an open document: its client applies the result (or the edit sent)."""
+    from link_ls.exchange import apply_import, check_storable, plan_import
+    from link_ls.pipeline.edits import working_copy
+    from link_ls.server.edits import render
+    from link_ls.server.snapshot import DocKind
+    from link_ls.server.workspace import deliver
+
+    uri = a["uri"]
+    if snap.notebook is None:
+        raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
+    result = plan_import(snap.notebook, pipe, options)
+    out: dict[str, Any] = {
+        "uri": uri,
+        **result.to_json(),
+        "notebook": snap.path,
+        "created": False,
+        "written": False,
+    }
+    if snap.kind is DocKind.NOTEBOOK:
+        return {**out, "applied": False, "edit": None}
+    if snap.kind is DocKind.VIRTUAL:
+        raise UsageError("cannot import into a jupyter-lsp virtual document")
+    new = working_copy(snap.notebook)
+    apply_import(new, result)
+    check_storable(new, result)
+    rendered = render(
+        snap,
+        new,
+        document_changes=ls.client.document_changes,
+        encoding=ls.store.encoding,
+    )
+    delivered = await deliver(
+        ls, rendered, "import components", apply=a.get("apply", True) is not False
+    )
+    return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
+
+
 async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.exchange import apply_import, check_storable, new_notebook, plan_import
+    from link_ls.notebook import load, save
 
     a = argument(args)
     pipe = _pipeline(a)
@@ -90,34 +130,7 @@ async def link_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
     uri = a["uri"]
     got = ls.store.get(uri) if ls.store.is_open(uri) else None
     if got is not None:
-        snap, _ = got
-        if snap.notebook is None:
-            raise UsageError(f"{uri}: {snap.error or 'not a notebook'}")
-        result = plan_import(snap.notebook, pipe, options)
-        out: dict[str, Any] = {
-            "uri": uri,
-            **result.to_json(),
-            "notebook": snap.path,
-            "created": False,
-            "written": False,
-        }
-        if snap.kind is DocKind.NOTEBOOK:
-            return {**out, "applied": False, "edit": None}
-        if snap.kind is DocKind.VIRTUAL:
-            raise UsageError("cannot import into a jupyter-lsp virtual document")
-        new = working_copy(snap.notebook)
-        apply_import(new, result)
-        check_storable(new, result)
-        rendered = render(
-            snap,
-            new,
-            document_changes=ls.client.document_changes,
-            encoding=ls.store.encoding,
-        )
-        delivered = await deliver(
-            ls, rendered, "import components", apply=a.get("apply", True) is not False
-        )
-        return {**out, "applied": delivered["applied"], "edit": delivered["edit"]}
+        return await _import_open(ls, a, got[0], pipe, options)
     path = path_of(uri, "uri", needed=False)
     created = not path.exists()
     if created:

@@ -15,12 +15,13 @@ from typing import Any
 from link_ls.errors import UsageError
 from link_ls.server.args import argument
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.snapshot import DocKind
 from link_ls.uris import uri_to_path
 
 
 def _notebook_path(ls: LinkServer, uri: str) -> tuple[str, str | None]:
     """The notebook's path, and the editor's text of it when it is an open text document."""
+    from link_ls.server.snapshot import DocKind
+
     got = ls.store.get(uri) if ls.store.is_open(uri) else None
     if got is None:
         return str(uri_to_path(uri)), None

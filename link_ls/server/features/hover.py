@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.cachelens import cached_counts
-from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.server.snapshot import Snapshot
 
 
 def _list(items: list[str], limit: int = 8) -> str:
@@ -44,6 +47,8 @@ def component_markdown(snap: Snapshot, idx: int, cache: str | None = None) -> st
 
 def cache_state(ls: LinkServer, snap: Snapshot, idx: int) -> str | None:
     """A component's cache state in words, or None when the notebook has no cache."""
+    from link_ls.server.cachelens import cached_counts
+
     counts = cached_counts(ls, snap)
     if counts.restorable is None:
         return None

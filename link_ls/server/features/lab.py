@@ -21,26 +21,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from link_ls.errors import LinkError, UsageError
-from link_ls.kernel.hooks import StepAction
-from link_ls.kernel.params import parameters_code, resolve_parameters
-from link_ls.notebook import Notebook, loads
-from link_ls.pipeline import Pipeline, PlanStep, RunPlan, build
-from link_ls.pipeline.render import graph_json
-from link_ls.server import runstate
 from link_ls.server.args import argument, flag, overrides
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.cachelens import store_for
-from link_ls.server.labfixes import apply_fix, lab_fixes
-from link_ls.server.workspace import notebook_for, plan_for
 from link_ls.uris import uri_to_path
-from link_ls.usecases import run as runs
-from link_ls.usecases.state import component_states
+
+if TYPE_CHECKING:
+    from link_ls.notebook import Notebook
+    from link_ls.pipeline import Pipeline, PlanStep, RunPlan
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +99,9 @@ class _LabKernel:
 
 def lab_notebook(ls: LinkServer, a: dict[str, Any]) -> Notebook:
     """The notebook as JupyterLab's model holds it (``notebook``), else as the server has it."""
+    from link_ls.notebook import loads
+    from link_ls.server.workspace import notebook_for
+
     raw = a.get("notebook")
     if raw is None:
         return notebook_for(ls, a["uri"])[0]
@@ -117,10 +112,14 @@ def lab_notebook(ls: LinkServer, a: dict[str, Any]) -> Notebook:
 
 
 def _store(ls: LinkServer, nb: Notebook) -> Any:
+    from link_ls.server.cachelens import store_for
+
     return store_for(ls, nb) if nb.path is not None else None
 
 
 def _cycle(p: Pipeline) -> str | None:
+    from link_ls.server.workspace import plan_for
+
     try:
         plan_for(p.notebook, None, {"mode": "all"}, p)
     except LinkError as e:
@@ -130,6 +129,13 @@ def _cycle(p: Pipeline) -> str | None:
 
 def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     """Per cell: name, parents, children, "run up to" size, state; the graph; a cycle."""
+    from link_ls.pipeline import build
+    from link_ls.pipeline.render import graph_json
+    from link_ls.server import runstate
+    from link_ls.server.labfixes import lab_fixes
+    from link_ls.server.workspace import plan_for
+    from link_ls.usecases.state import component_states
+
     nb = lab_notebook(ls, a)
     p = build(nb)
     last = runstate.last_run(ls, nb)
@@ -169,6 +175,13 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
 
 
 async def begin(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    import secrets
+
+    from link_ls.kernel.params import parameters_code, resolve_parameters
+    from link_ls.pipeline import build
+    from link_ls.server.workspace import plan_for
+    from link_ls.usecases import run as runs
+
     nb = lab_notebook(ls, a)
     p = build(nb)
     plan = plan_for(nb, None, a, p)
@@ -211,6 +224,8 @@ def _run_step(ls: LinkServer, a: dict[str, Any]) -> tuple[_Run, PlanStep]:
 
 
 async def step(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    from link_ls.kernel.hooks import StepAction
+
     r, s = _run_step(ls, a)
     if r.cache is None:
         return {"action": "execute", "outputs": []}
@@ -223,6 +238,8 @@ async def step(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _remember(ls: LinkServer, r: _Run, s: PlanStep) -> None:
+    from link_ls.server import runstate
+
     key = r.keys.get(s.index)
     if key is not None:
         runstate.record(ls, r.notebook, {str(s.node): key})
@@ -264,6 +281,8 @@ async def end(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def fix(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
+    from link_ls.server.labfixes import apply_fix
+
     spec = a.get("fix")
     if not isinstance(spec, dict):
         raise UsageError("argument needs 'fix', one of the fixes link.lab.view listed")

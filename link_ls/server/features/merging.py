@@ -11,19 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from link_ls.errors import UsageError
-from link_ls.merge import CHOICES
 from link_ls.server.args import any_object, argument, path_of
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.conflict_edits import resolve_in
-from link_ls.server.conflict_fixes import RESOLVE_CONFLICT, TITLES
-from link_ls.server.edits import Rendered, line_edit
-from link_ls.server.snapshot import DocKind, Snapshot
-from link_ls.server.workspace import deliver, open_snapshot
+from link_ls.server.capabilities import RESOLVE_CONFLICT
+
+if TYPE_CHECKING:
+    from link_ls.server.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +41,11 @@ def _cell_arg(snap: Snapshot, a: dict[str, Any]) -> int | None:
 
 
 async def resolve_conflict(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.merge import CHOICES
+    from link_ls.server.conflict_edits import resolve_in
+    from link_ls.server.conflict_fixes import TITLES
+    from link_ls.server.workspace import deliver, open_snapshot
+
     a = argument(args)
     snap, _ = open_snapshot(ls, a["uri"])
     conflict, choice = a.get("conflict"), a.get("choice")
@@ -90,6 +93,9 @@ async def link_merge(ls: LinkServer, *args: Any) -> dict[str, Any]:
 async def link_resolve(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.merge import OutputPolicy
     from link_ls.merge.gitstages import resolve_path
+    from link_ls.server.edits import Rendered, line_edit
+    from link_ls.server.snapshot import DocKind
+    from link_ls.server.workspace import deliver
 
     a = argument(args)
     got = ls.store.get(a["uri"]) if ls.store.is_open(a["uri"]) else None

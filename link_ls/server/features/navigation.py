@@ -7,12 +7,16 @@ does (as a run would see it); failing that, every cell that defines it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from link_ls.analysis import Occurrence
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.mapping import CellPos
-from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.analysis import Occurrence
+    from link_ls.server.mapping import CellPos
+    from link_ls.server.snapshot import Snapshot
 
 
 def _location(snap: Snapshot, cell: int, occ: Occurrence) -> types.Location:

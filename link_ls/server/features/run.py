@@ -19,23 +19,23 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from link_ls.errors import UsageError
-from link_ls.kernel.hooks import StepCache
-from link_ls.kernel.params import ParamValue, resolve_parameters
-from link_ls.kernel.report import RunReport, failure_message, step_label
-from link_ls.pipeline import RunPlan
 from link_ls.server import args as arg
-from link_ls.server import runstate
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.progress import Work
-from link_ls.server.workspace import Target, kernel_key, plan_for, target
-from link_ls.server.writeback import save_outputs
-from link_ls.usecases import run as runs
+
+if TYPE_CHECKING:
+    from link_ls.kernel.hooks import StepCache
+    from link_ls.kernel.params import ParamValue
+    from link_ls.kernel.report import RunReport
+    from link_ls.pipeline import RunPlan
+    from link_ls.server.progress import Work
+    from link_ls.server.workspace import Target
+    from link_ls.usecases import run as runs
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class _Progress:
             self.loop.call_soon_threadsafe(self.work.report, message, percentage)
 
     def __call__(self, event: runs.RunEvent) -> None:
+        from link_ls.kernel.report import step_label
+        from link_ls.usecases import run as runs
+
         if isinstance(event, runs.RunStarted):
             self._report("kernel started" if event.kernel_started else "kernel ready", 0)
         elif isinstance(event, runs.StepStarted):
@@ -86,6 +89,8 @@ class _Leased:
         on_event: Callable[[runs.RunEvent], None],
         timeout: float | None,
     ) -> RunReport:
+        from link_ls.usecases import run as runs
+
         nb, ev = self.target.notebook, self.cancel
         with self.ls.kernels.lease(
             self.target.key, nb, cancel=ev, kernel_name=self.kernel_name
@@ -95,6 +100,9 @@ class _Leased:
 
 async def execute(ls: LinkServer, a: dict[str, Any], t: Target, plan: RunPlan, work: Work) -> Any:
     """Run ``plan`` in the notebook's kernel; stop it when the request is cancelled."""
+    from link_ls.kernel.params import resolve_parameters
+    from link_ls.usecases import run as runs
+
     nb = t.notebook
     overrides = arg.overrides(a)
     timeout = arg.timeout(a)
@@ -161,6 +169,7 @@ def _scale_options(ls: LinkServer, a: dict[str, Any]) -> Any:
 async def execute_scaled(t: Target, a: dict[str, Any], plan: RunPlan, work: Work, opts: Any) -> Any:
     """Run ``plan`` with the parallel or dask executor, per-component ``$/progress``."""
     from link_ls.executors import ClusterReady, ComponentFinished, run_scaled
+    from link_ls.kernel.params import resolve_parameters
 
     loop, nb, overrides = asyncio.get_running_loop(), t.notebook, arg.overrides(a)
     params, cancel, done = resolve_parameters(nb.parameters, overrides), threading.Event(), [0]
@@ -200,7 +209,11 @@ def _summary(report: RunReport) -> str:
 
 
 async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
-    from link_ls.kernel.report import RunOutcome, StepStatus
+    from link_ls.kernel.report import RunOutcome, StepStatus, failure_message
+    from link_ls.server import runstate
+    from link_ls.server.progress import Work
+    from link_ls.server.workspace import plan_for, target
+    from link_ls.server.writeback import save_outputs
 
     a = arg.argument(args)
     t = target(ls, a["uri"])
@@ -239,6 +252,8 @@ async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 
 def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.server.workspace import kernel_key
+
     a = arg.argument(args)
     key = kernel_key(ls, a["uri"])
     pool = ls.existing_kernels
@@ -248,6 +263,8 @@ def link_interrupt(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 
 async def link_restart(ls: LinkServer, *args: Any) -> dict[str, Any]:
+    from link_ls.server.workspace import kernel_key
+
     a = arg.argument(args)
     key = kernel_key(ls, a["uri"])
     pool = ls.existing_kernels

@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from link_ls.pipeline import build
 from link_ls.server.args import argument, overrides
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.cachelens import store_for
-from link_ls.server.runstate import last_run
-from link_ls.server.workspace import notebook_for
-from link_ls.usecases.state import component_states
 
 
 def states(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
+    from link_ls.pipeline import build
+    from link_ls.server.cachelens import store_for
+    from link_ls.server.runstate import last_run
+    from link_ls.server.workspace import notebook_for
+    from link_ls.usecases.state import component_states
 
     nb, _ = notebook_for(ls, a["uri"])
     p = build(nb)

@@ -4,10 +4,14 @@ cell uri, so each cell answers with its own symbol."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
 from link_ls.server.base import LinkServer, guard
-from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.server.snapshot import Snapshot
 
 
 def _symbol(snap: Snapshot, idx: int) -> types.DocumentSymbol:

@@ -26,7 +26,7 @@ def _refresh_notebook(ls: LinkServer, uri: str, touched: set[str] | None) -> Non
 
 
 def initialize(ls: LinkServer, params: types.InitializeParams) -> None:
-    ls.store.encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    ls.encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
     opts = params.initialization_options
     if isinstance(opts, dict) and opts.get("diagnosticMode") in ("push", "pull", "auto"):
         ls.diagnostic_mode = str(opts["diagnosticMode"])
