@@ -245,7 +245,8 @@ def _cycles(p: Pipeline) -> Iterator[Diagnostic]:
 def _suppliers(p: Pipeline) -> dict[str, list[int]]:
     """Name -> the nodes that define or mutate it, in notebook order."""
     if p.name_index is not None:
-        return p.name_index.suppliers
+        suppliers: dict[str, list[int]] = p.name_index.suppliers
+        return suppliers
     providers: dict[str, list[int]] = {}
     an = p.analyses
     for idx in p.nodes:

@@ -21,8 +21,6 @@ from link_ls.pipeline.model import Edge
 if TYPE_CHECKING:
     import networkx as nx
 
-    from link_ls.pipeline.index import NameIndex
-
 
 @dataclass(frozen=True)
 class ParentLink:
@@ -54,8 +52,9 @@ class Pipeline:
 
     #: set by :func:`link_ls.pipeline.index.rebuilt`: what changed since the base version
     delta: Delta | None = None
-    #: the per-name index an incremental re-build keeps (``index.NameIndex``)
-    name_index: NameIndex | None = None
+    #: the per-name index an incremental re-build keeps (``index.NameIndex``; typed loosely
+    #: so that graph does not import index, which imports graph)
+    name_index: Any = None
     #: per-cell diagnostics, once :func:`link_ls.pipeline.checks.check` ran (``checks.Checked``)
     checked: Any = None
     #: whether the notebook can hold a merge conflict, once ``usecases.diagnose`` asked
