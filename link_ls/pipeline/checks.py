@@ -1,15 +1,35 @@
-"""Diagnostics LNK001–LNK012 but LNK007 (DESIGN §3) computed from a :class:`Pipeline` snapshot."""
+"""Diagnostics LNK001–LNK012 but LNK007 (DESIGN §3) computed from a :class:`Pipeline` snapshot.
+
+A pipeline derived incrementally (:mod:`link_ls.pipeline.index`) is re-checked from its
+base version's per-cell findings: only the edited cells, the nodes reading a name they
+touched, their declared children and the cells with an LNK006 are checked again; every
+other cell keeps its diagnostics. The result equals a check from scratch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from link_ls.analysis import CellAnalysis, Span
 from link_ls.pipeline.codes import Code
-from link_ls.pipeline.graph import Pipeline
+from link_ls.pipeline.graph import Delta, Pipeline
+from link_ls.pipeline.index import loose_definer
 from link_ls.pipeline.model import Diagnostic, Severity
 
 E, W, INFO, H = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.HINT
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One version's diagnostics by cell: what an incremental re-check starts from."""
+
+    #: cell -> its diagnostics ordered by code (cells without any are absent)
+    by_cell: dict[int, list[Diagnostic]]
+    #: pipeline-wide findings (LNK001/002/008) by cell: they change only with the canvas
+    shared: dict[int, list[Diagnostic]]
+    #: cells with an LNK006, whose message names cells below them
+    unused: frozenset[int]
 
 
 def _first_use(a: CellAnalysis, name: str) -> Span | None:
@@ -26,31 +46,100 @@ def _head(p: Pipeline, idx: int) -> Span:
 
 def check(p: Pipeline) -> list[Diagnostic]:
     """Every diagnostic for the notebook, ordered by cell then code."""
-    out: list[Diagnostic] = []
-    out.extend(_syntax(p))
+    checked = p.checked
+    if checked is None:
+        delta = p.delta
+        if delta is not None and delta.checked is not None:
+            checked = _recheck(p, delta)
+        else:
+            checked = _check_all(p)
+        p.checked = checked
+    by_cell = checked.by_cell
+    return [d for i in sorted(by_cell) for d in by_cell[i]]
+
+
+def _by_cell(found: Iterable[Diagnostic]) -> dict[int, list[Diagnostic]]:
+    out: dict[int, list[Diagnostic]] = {}
+    for d in found:
+        out.setdefault(d.cell_index, []).append(d)
+    return out
+
+
+def _check_all(p: Pipeline) -> Checked:
+    shared: dict[int, list[Diagnostic]] = {}
     if p.is_pipeline:
-        out.extend(_duplicates(p))
-        out.extend(_links(p))
-        out.extend(_cycles(p))
-        out.extend(_dataflow(p))
+        shared = _by_cell([*_duplicates(p), *_links(p), *_cycles(p)])
+    by_cell = _by_cell(_for_cells(p, None, shared))
+    return Checked(by_cell, shared, _unused_cells(by_cell))
+
+
+def _recheck(p: Pipeline, delta: Delta) -> Checked:
+    prev: Checked = delta.checked
+    affected = set(delta.changed) | delta.readers
+    shared = prev.shared
+    if p.is_pipeline:
+        children = p.declared_by_child()[1]
+        for k in delta.changed:
+            affected.update(children.get(k, ()))
+        affected |= prev.unused
+        if any(k in shared for k in delta.changed):
+            # their messages name canvas ids and names only; the span is the first line
+            shared = dict(shared)
+            for k in delta.changed:
+                if k in shared:
+                    shared[k] = [replace(d, span=_head(p, k)) for d in shared[k]]
+    by_cell = dict(prev.by_cell)
+    for i in affected:
+        by_cell.pop(i, None)
+    fresh = _by_cell(_for_cells(p, affected, shared))
+    by_cell.update(fresh)
+    unused = (prev.unused - affected) | _unused_cells(fresh)
+    return Checked(by_cell, shared, unused)
+
+
+def _unused_cells(by_cell: dict[int, list[Diagnostic]]) -> frozenset[int]:
+    return frozenset(
+        i for i, ds in by_cell.items() if any(d.code == Code.UNUSED_PARENT for d in ds)
+    )
+
+
+def _for_cells(
+    p: Pipeline, only: Collection[int] | None, shared: dict[int, list[Diagnostic]]
+) -> list[Diagnostic]:
+    """The diagnostics of the cells ``only`` (every cell when None), ordered by cell and code."""
+    out: list[Diagnostic] = []
+    out.extend(_syntax(p, only))
+    for idx in sorted(shared) if only is None else sorted(only):
+        out.extend(shared.get(idx, ()))
+    if p.is_pipeline:
+        out.extend(_dataflow(p, only))
     else:
-        out.extend(_plain(p))
-    out.extend(_unknown(p))
-    out.extend(_stray_components(p))
+        out.extend(_plain(p, only))
+    out.extend(_unknown(p, only))
+    out.extend(_stray_components(p, only))
     out.sort(key=lambda d: (d.cell_index, d.code))
     return out
 
 
-def _syntax(p: Pipeline) -> Iterator[Diagnostic]:
-    for idx, a in sorted(p.analyses.items()):
+def _nodes(p: Pipeline, only: Collection[int] | None) -> Iterable[int]:
+    if only is None:
+        return p.nodes
+    return sorted(i for i in only if i in p.position)
+
+
+def _syntax(p: Pipeline, only: Collection[int] | None) -> Iterator[Diagnostic]:
+    cells = sorted(p.analyses) if only is None else sorted(i for i in only if i in p.analyses)
+    for idx in cells:
+        a = p.analyses[idx]
         if a.syntax_error is not None:
             yield Diagnostic(
                 Code.SYNTAX, E, f"syntax error: {a.syntax_error.message}", idx, a.syntax_error.span
             )
 
 
-def _stray_components(p: Pipeline) -> Iterator[Diagnostic]:
-    for c in p.notebook.cells:
+def _stray_components(p: Pipeline, only: Collection[int] | None) -> Iterator[Diagnostic]:
+    cells = p.cells if only is None else [p.cells[i] for i in sorted(only)]
+    for c in cells:
         if c.is_stray_component:
             yield Diagnostic(
                 Code.STRAY_COMPONENT,
@@ -63,8 +152,8 @@ def _stray_components(p: Pipeline) -> Iterator[Diagnostic]:
             )
 
 
-def _unknown(p: Pipeline) -> Iterator[Diagnostic]:
-    for idx in p.nodes:
+def _unknown(p: Pipeline, only: Collection[int] | None) -> Iterator[Diagnostic]:
+    for idx in _nodes(p, only):
         a = p.analyses[idx]
         if a.unknown:
             yield Diagnostic(
@@ -153,25 +242,27 @@ def _cycles(p: Pipeline) -> Iterator[Diagnostic]:
             )
 
 
-def _dataflow(p: Pipeline) -> Iterator[Diagnostic]:
+def _suppliers(p: Pipeline) -> dict[str, list[int]]:
+    """Name -> the nodes that define or mutate it, in notebook order."""
+    if p.name_index is not None:
+        suppliers: dict[str, list[int]] = p.name_index.suppliers
+        return suppliers
+    providers: dict[str, list[int]] = {}
+    an = p.analyses
+    for idx in p.nodes:
+        for n in an[idx].provides:
+            providers.setdefault(n, []).append(idx)
+    return providers
+
+
+def _dataflow(p: Pipeline, only: Collection[int] | None) -> Iterator[Diagnostic]:
     """LNK003/4/5/6 for pipeline notebooks: reads checked against declared ancestry."""
     an = p.analyses
-    nodes = p.nodes
-    providers: dict[str, list[int]] = {}
-    definers_bits: dict[str, int] = {}
-    for idx in nodes:
-        a = an[idx]
-        for n in a.provides:
-            providers.setdefault(n, []).append(idx)
-        for n in a.defs:
-            definers_bits[n] = definers_bits.get(n, 0) | p.bit(idx)
+    providers = _suppliers(p)
     anc = p.ancestor_bits()
     undefined = set(p.undefined)
-    parents_of: dict[int, list[int]] = {}
-    for link in p.links:
-        if link.problem is None and link.parent is not None:
-            parents_of.setdefault(link.child, []).append(link.parent)
-    for idx in nodes:
+    parents_of = p.declared_by_child()[0]
+    for idx in _nodes(p, only):
         a = an[idx]
         my_anc = anc[idx]
         for name in sorted(a.reads):
@@ -294,17 +385,18 @@ def _undefined(p: Pipeline, idx: int, name: str) -> Diagnostic:
     msg = f"{name!r} is read but no cell defines it"
     if p.is_pipeline:
         # a plain cell may define it, but a pipeline run executes components only
-        for c in p.notebook.code_cells:
-            if not c.is_component and name in p.analyses[c.index].defs:
-                msg = f"{name!r} is defined only by {c.position}, which is not a component"
-                break
+        loose = loose_definer(p, name)
+        if loose is not None:
+            msg = f"{name!r} is defined only by {p.cell(loose).position}, which is not a component"
     return Diagnostic(
         Code.UNDEFINED, W, msg, idx, _first_use(p.analyses[idx], name), {"name": name}
     )
 
 
-def _plain(p: Pipeline) -> Iterator[Diagnostic]:
+def _plain(p: Pipeline, only: Collection[int] | None) -> Iterator[Diagnostic]:
     for idx, name, definer in p.out_of_order:
+        if only is not None and idx not in only:
+            continue
         yield Diagnostic(
             Code.OUT_OF_ORDER,
             W,
@@ -313,8 +405,8 @@ def _plain(p: Pipeline) -> Iterator[Diagnostic]:
             _first_use(p.analyses[idx], name),
             {"name": name, "definer": p.node_id(definer)},
         )
-    has_unknown = any(p.analyses[i].unknown for i in p.nodes)
-    if has_unknown:
+    if p.has_unknown:
         return
     for idx, name in p.undefined:
-        yield _undefined(p, idx, name)
+        if only is None or idx in only:
+            yield _undefined(p, idx, name)

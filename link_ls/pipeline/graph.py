@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from link_ls.analysis import BUILTIN_NAMES, AnalysisCache, CellAnalysis, default_cache
-from link_ls.notebook.canvas import ComponentId
+from link_ls.notebook.canvas import ComponentId, Parameter
 from link_ls.notebook.model import Cell, NodeId, Notebook
 from link_ls.pipeline.model import Edge
 
@@ -33,18 +33,48 @@ class ParentLink:
     problem: str | None  # "missing" | "not-component" | None
 
 
+@dataclass(frozen=True)
+class Delta:
+    """How a pipeline derived incrementally differs from the one it came from."""
+
+    #: the previous version's per-cell diagnostics (``checks.Checked``), if it was checked
+    checked: Any
+    #: whether the previous version could hold a merge conflict, if it was asked
+    conflicts: bool | None
+    #: cells whose source changed
+    changed: frozenset[int]
+    #: nodes that read a name an edited cell touched (before or after the edit)
+    readers: frozenset[int]
+
+
 class Pipeline:
     """A read-only snapshot of a notebook's DAG. Build one with :func:`build`."""
+
+    #: set by :func:`link_ls.pipeline.index.rebuilt`: what changed since the base version
+    delta: Delta | None = None
+    #: the per-name index an incremental re-build keeps (``index.NameIndex``; typed loosely
+    #: so that graph does not import index, which imports graph)
+    name_index: Any = None
+    #: per-cell diagnostics, once :func:`link_ls.pipeline.checks.check` ran (``checks.Checked``)
+    checked: Any = None
+    #: whether the notebook can hold a merge conflict, once ``usecases.diagnose`` asked
+    conflicts: bool | None = None
 
     def __init__(self, nb: Notebook, analyses: dict[int, CellAnalysis]) -> None:
         self.notebook = nb
         self.analyses = analyses
         self.is_pipeline = nb.is_pipeline
         cells = nb.cells
+        #: the cell views this DAG was built from (an edit in place makes new ones)
+        self.cells = cells
+        self.language = nb.language
+        self.parameters: tuple[Parameter, ...] = tuple(nb.parameters)
         self.nodes: tuple[int, ...] = tuple(
             c.index for c in cells if (c.is_component if self.is_pipeline else c.is_code)
         )
         self._pos = {idx: p for p, idx in enumerate(self.nodes)}
+        self.has_unknown = False
+        self._by_child: tuple[dict[int, list[int]], dict[int, list[int]]] | None = None
         self.links: list[ParentLink] = []
         #: execution edges (declared for pipelines, inferred for plain notebooks)
         self.declared: set[tuple[int, int]] = set()
@@ -59,6 +89,34 @@ class Pipeline:
         self._infer_edges(cells)
         self._anc: dict[int, int] | None = None
         self._graph: nx.DiGraph[int] | None = None
+
+    @classmethod
+    def derived(
+        cls, previous: Pipeline, nb: Notebook, analyses: dict[int, CellAnalysis]
+    ) -> Pipeline:
+        """A copy of ``previous`` for ``nb`` whose cells' sources alone changed: nodes,
+        declared links and (for pipelines) the graph are shared; inferred edges are copied
+        for :mod:`link_ls.pipeline.index` to re-point."""
+        pipe = cls.__new__(cls)
+        pipe.notebook = nb
+        pipe.analyses = analyses
+        pipe.is_pipeline = previous.is_pipeline
+        pipe.cells = nb.cells
+        pipe.language = previous.language
+        pipe.parameters = previous.parameters
+        pipe.nodes = previous.nodes
+        pipe._pos = previous._pos
+        pipe.links = previous.links
+        pipe.declared = previous.declared
+        pipe.inferred = dict(previous.inferred)
+        pipe.out_of_order = previous.out_of_order
+        pipe.undefined = previous.undefined
+        pipe.has_unknown = previous.has_unknown
+        pipe._by_child = previous._by_child
+        # a pipeline runs along declared edges only: its graph and ancestry stay
+        pipe._anc = previous._anc if pipe.is_pipeline else None
+        pipe._graph = previous._graph if pipe.is_pipeline else None
+        return pipe
 
     # -- construction ----------------------------------------------------------------
     def _declared_edges(self, cells: tuple[Cell, ...]) -> None:
@@ -112,6 +170,7 @@ class Pipeline:
                 last[name] = idx
             if a.unknown:
                 last_unknown = idx
+                self.has_unknown = True
         # pipeline parameters are set in the kernel before the first component runs
         params = {prm.name for prm in self.notebook.parameters}
         for idx, name in pending:
@@ -131,7 +190,7 @@ class Pipeline:
             if other != idx and name in self.analyses[other].provides:
                 self.inferred.setdefault((other, idx), []).append(name)
                 return
-        if not any(self.analyses[o].unknown for o in self.nodes):
+        if not self.has_unknown:
             self.undefined.append((idx, name))
 
     # -- queries ---------------------------------------------------------------------
@@ -147,11 +206,28 @@ class Pipeline:
             self._graph = g
         return self._graph
 
+    @property
+    def position(self) -> dict[int, int]:
+        """Node -> its position in :attr:`nodes`."""
+        return self._pos
+
+    def declared_by_child(self) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Resolved declared parents of each node, and children of each node (link order)."""
+        if self._by_child is None:
+            parents: dict[int, list[int]] = {}
+            children: dict[int, list[int]] = {}
+            for link in self.links:
+                if link.problem is None and link.parent is not None:
+                    parents.setdefault(link.child, []).append(link.parent)
+                    children.setdefault(link.parent, []).append(link.child)
+            self._by_child = (parents, children)
+        return self._by_child
+
     def cell(self, idx: int) -> Cell:
-        return self.notebook.cells[idx]
+        return self.cells[idx]
 
     def node_id(self, idx: int) -> NodeId:
-        return self.notebook.cells[idx].node_id
+        return self.cells[idx].node_id
 
     def parents(self, idx: int) -> list[int]:
         return sorted(self.graph.predecessors(idx))

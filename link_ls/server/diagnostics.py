@@ -3,9 +3,13 @@
 Push: after a change the document's diagnostics are recomputed on the event loop
 (the core's analysis cache re-analyses only the edited cell) and only the cells
 whose diagnostics changed are published — on each cell's own uri for notebook
-documents. A burst of edits is coalesced: the first change of a quiet document
-is answered at once, later changes within ``BURST`` seconds wait ``DEBOUNCE``
-seconds so 200 keystrokes cost a handful of recomputations, not 200.
+documents. A burst of edits is coalesced: a change is answered at once (a client
+that waits for each answer is never delayed), and changes that arrive while one
+is still pending join it; once changes have been arriving faster than they are
+analysed, the next waits ``DEBOUNCE`` seconds (for ``BURST`` seconds after the last
+such change), so 200 queued keystrokes cost a handful of recomputations, not 200.
+Nothing is analysed on a change itself: the snapshot computes its diagnostics when
+they are published.
 
 Pull (``textDocument/diagnostic``, ``features/diagnostics.py``) is answered from the
 same snapshot. In ``auto`` mode a client that can pull is not pushed to (it would
@@ -129,9 +133,12 @@ class Publisher:
         self._pending: dict[str, asyncio.Handle] = {}
         #: uris to publish even when unchanged (the edited cell, a freshly opened document)
         self._touched: dict[str, set[str]] = {}
-        self._last_change: dict[str, float] = {}
         #: uri -> uris published for it (a notebook publishes on its cells)
         self._owned: dict[str, set[str]] = {}
+        #: notebook document uri -> its cell uris and findings by cell, as last published
+        self._cells: dict[str, tuple[tuple[str, ...], dict[int, list[Any]]] | None] = {}
+        #: when a change last arrived while the document's publication was still pending
+        self._merged: dict[str, float] = {}
 
     @property
     def pushing(self) -> bool:
@@ -153,16 +160,16 @@ class Publisher:
             self._touched[uri] = {"*"}
         else:
             self._touched.setdefault(uri, set()).update(touched)
-        streaming = now - self._last_change.get(uri, 0.0) < BURST
-        self._last_change[uri] = now
         if uri in self._pending:
+            self._merged[uri] = now  # edits come faster than they are analysed
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.publish(uri)
             return
-        if streaming:
+        merged = self._merged.get(uri)
+        if merged is not None and now - merged < BURST:
             self._pending[uri] = loop.call_later(DEBOUNCE, self._run, uri)
         else:
             self._pending[uri] = loop.call_soon(self._run, uri)
@@ -184,7 +191,10 @@ class Publisher:
             if self.server.client.diagnostics_refresh:
                 self.server.workspace_diagnostic_refresh(None)
             return
+        if "*" not in touched and self._publish_cells(snap, touched):
+            return
         current = by_uri(snap)
+        self._cells[snap.uri] = self._cell_state(snap)
         owned = self._owned.setdefault(snap.uri, set())
         for gone in owned - current.keys():
             self._send(gone, [], None)
@@ -193,6 +203,40 @@ class Publisher:
         for target, diags in current.items():
             if "*" in touched or target in touched or self._last.get(target, []) != diags:
                 self._send(target, diags, version)
+
+    @staticmethod
+    def _cell_state(snap: Snapshot) -> tuple[tuple[str, ...], dict[int, list[Any]]] | None:
+        """A notebook document's cell uris and findings by cell, to compare the next with."""
+        if snap.kind is not DocKind.NOTEBOOK or not snap.ok or snap.error is not None:
+            return None
+        assert snap.mapper is not None and snap.mapper.cell_uris is not None
+        found: dict[int, list[Any]] = {}
+        for d in snap.diagnostics:
+            found.setdefault(d.cell_index, []).append((d, d.data))
+        return snap.mapper.cell_uris, found
+
+    def _publish_cells(self, snap: Snapshot, touched: set[str]) -> bool:
+        """Publish only the cells of a notebook document whose findings changed (or that
+        were edited); False when the cells themselves changed and everything must be sent."""
+        before = self._cells.get(snap.uri)
+        state = self._cell_state(snap)
+        if before is None or state is None or before[0] != state[0]:
+            return False
+        assert snap.mapper is not None
+        self._cells[snap.uri] = state
+        old, new = before[1], state[1]
+        cells = {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+        for u in touched:
+            i = snap.mapper.cell_of_uri(u)
+            if i is not None:
+                cells.add(i)
+        delta = snap.pipeline.delta
+        if delta is not None:
+            cells |= delta.changed & (old.keys() | new.keys())
+        for i in sorted(cells):
+            diags = [to_lsp(snap, d)[1] for d, _ in new.get(i, ())]
+            self._send(snap.mapper.uri_of(i), diags, None)
+        return True
 
     def _send(self, uri: str, diags: list[types.Diagnostic], version: int | None) -> None:
         if diags:
@@ -208,6 +252,7 @@ class Publisher:
         if handle is not None:
             handle.cancel()
         self._touched.pop(uri, None)
-        self._last_change.pop(uri, None)
+        self._merged.pop(uri, None)
+        self._cells.pop(uri, None)
         for target in self._owned.pop(uri, set()):
             self._send(target, [], None)

@@ -181,9 +181,43 @@ class DocumentStore:
             mapper,
             cells=tuple(metas),
             path=path,
-            base=old.__dict__.get("pipeline") if old is not None else None,
+            base=old.pipeline_or_base() if old is not None else None,
         )
         self._snaps[nb_doc.uri] = snap
+        return snap
+
+    def set_cell_texts(self, uri: str, version: int, texts: Mapping[str, str]) -> Snapshot | None:
+        """A notebook document whose cells' texts alone changed: the last snapshot with those
+        cells replaced (every other cell keeps its raw cell and its view). None when the
+        store cannot say (not open, or a cell it does not know): call :meth:`set_notebook`."""
+        old = self._snaps.get(uri)
+        if old is None or old.notebook is None or old.mapper is None:
+            return None
+        raw_cells = list(old.notebook.raw_cells)
+        for cell_uri, text in texts.items():
+            i = old.mapper.cell_of_uri(cell_uri)
+            prev = self._raw.get(cell_uri)
+            if i is None or prev is None:
+                return None
+            text = _sane_text(text)
+            raw = {**prev[2], "source": text}
+            self._raw[cell_uri] = (text, prev[1], raw, prev[3])
+            raw_cells[i] = raw
+        nb = Notebook({**old.notebook.node, "cells": raw_cells}, path=old.notebook.path)
+        nb.reuse_views_from(old.notebook)
+        sources = [c["source"] for c in raw_cells]
+        mapper = Mapper(uri, sources, cell_uris=old.mapper.cell_uris, encoding=self.encoding)
+        snap = Snapshot(
+            uri,
+            DocKind.NOTEBOOK,
+            version,
+            nb,
+            mapper,
+            cells=old.cells,
+            path=old.path,
+            base=old.pipeline_or_base(),
+        )
+        self._snaps[uri] = snap
         return snap
 
     def _cell(self, cell: types.NotebookCell, text: str) -> tuple[dict[str, Any], CellMeta]:

@@ -77,6 +77,12 @@ class Snapshot:
         object.__setattr__(self, "base", None)  # keep one version alive, not a chain
         return pipe
 
+    def pipeline_or_base(self) -> Pipeline | None:
+        """What the next version derives its pipeline from: this one's if it was built, else
+        the one this would have been derived from (a burst of edits skips versions)."""
+        built: Pipeline | None = self.__dict__.get("pipeline")
+        return built if built is not None else self.base
+
     @cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """``link_ls.usecases.diagnose`` of this version, computed once."""

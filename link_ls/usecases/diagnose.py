@@ -16,6 +16,23 @@ def may_conflict(nb: Notebook) -> bool:
     return False
 
 
+def _may_conflict(nb: Notebook, pipe: Pipeline) -> bool:
+    """:func:`may_conflict`, looking only at the edited cells when the last version could not."""
+    if pipe.notebook is not nb:
+        return may_conflict(nb)
+    if pipe.conflicts is None:
+        delta = pipe.delta
+        if delta is not None and delta.conflicts is False:
+            raw = nb.raw_cells
+            pipe.conflicts = "link_ls" in (nb.metadata or {}) or any(
+                "<<<<<<<" in nb.cells[i].source or "link_ls" in (raw[i].get("metadata") or {})
+                for i in delta.changed
+            )
+        else:
+            pipe.conflicts = may_conflict(nb)
+    return pipe.conflicts
+
+
 def diagnose(notebook: Notebook, pipeline: Pipeline | None = None) -> list[Diagnostic]:
     """The pipeline checks, then one LNK007 per unresolved merge conflict.
 
@@ -23,9 +40,10 @@ def diagnose(notebook: Notebook, pipeline: Pipeline | None = None) -> list[Diagn
     server keeps one per document version). A cell that does not parse because
     of git's conflict markers gets LNK007, not LNK009: the conflict is the news.
     """
-    found = check(pipeline if pipeline is not None else build(notebook))
+    pipe = pipeline if pipeline is not None else build(notebook)
+    found = check(pipe)
     # the cheap test runs on every keystroke; the merge package loads only when needed
-    if not may_conflict(notebook):
+    if not _may_conflict(notebook, pipe):
         return found
     from link_ls.merge.diagnostics import conflict_diagnostics
 

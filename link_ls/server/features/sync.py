@@ -80,12 +80,27 @@ def nb_open(ls: LinkServer, params: types.DidOpenNotebookDocumentParams) -> None
 def nb_change(ls: LinkServer, params: types.DidChangeNotebookDocumentParams) -> None:
     touched: set[str] = set()
     cells = params.change.cells
+    uri = params.notebook_document.uri
+    if (
+        cells is not None
+        and cells.text_content
+        and cells.structure is None
+        and not cells.data
+        and params.change.metadata is None
+    ):
+        # the common case, typing in a cell: only those cells are re-read
+        ws = ls.workspace
+        edited = {t.document.uri for t in cells.text_content}
+        texts = {u: ws.get_text_document(u).source for u in edited}
+        if ls.store.set_cell_texts(uri, params.notebook_document.version, texts) is not None:
+            ls.publisher.changed(uri, edited)
+            return
     if cells is not None:
         touched.update(t.document.uri for t in cells.text_content or ())
         touched.update(c.document for c in cells.data or ())
         if cells.structure is not None:
             touched.update(d.uri for d in cells.structure.did_open or ())
-    _refresh_notebook(ls, params.notebook_document.uri, touched)
+    _refresh_notebook(ls, uri, touched)
 
 
 def nb_save(ls: LinkServer, params: types.DidSaveNotebookDocumentParams) -> None:
