@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import re
 
 from link_ls.analysis.model import EMPTY, CellAnalysis, Span, SyntaxProblem
 from link_ls.analysis.visitor import CellVisitor
-from link_ls.gcpause import paused_gc
 
 #: names every IPython kernel provides without a definition in any cell
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins)) | frozenset(
@@ -140,13 +140,25 @@ def _escape_statements(tree: ast.Module) -> set[tuple[int, int, str]]:
     return found
 
 
+#: a line that starts (after indentation) with an IPython escape: ``%magic``, ``!cmd``
+_ESCAPE_LINE = re.compile(r"^[ \t]*[%!]", re.MULTILINE)
+
+
 def _parse(source: str) -> ast.Module:
     # most cells are plain Python; IPython's transformer costs ~5× a parse
+    escapes = ("%" in source or "!" in source) and _ESCAPE_LINE.search(source) is not None
+    if escapes:
+        # a failed parse costs two (CPython re-parses to explain the error): try the
+        # rewrite first. Its check (each rewritten line became a statement there) never
+        # passes on valid Python, where such a line is inside a string or brackets.
+        fast = _fast_ipython(source)
+        if fast is not None:
+            return fast[1]
     try:
         return ast.parse(source)
     except SyntaxError:
         pass
-    fast = _fast_ipython(source)
+    fast = None if escapes else _fast_ipython(source)
     if fast is not None:
         return fast[1]
     try:
@@ -160,9 +172,15 @@ def analyze_source(source: str) -> CellAnalysis:
     """Analyse one cell (uncached). Syntax errors become a value, never an exception."""
     if not source.strip():
         return EMPTY
-    # a syntax tree and the walk over it make no reference cycles
-    with paused_gc():
+    # a syntax tree and the walk over it make no reference cycles: the collector is
+    # paused as :func:`link_ls.gcpause.paused_gc` does, without a context manager's cost
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
         return _analyze_tree(source)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _analyze_tree(source: str) -> CellAnalysis:

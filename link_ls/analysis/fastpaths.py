@@ -8,14 +8,15 @@ one of these types. The tests compare against a visitor with them switched off.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 
 class StructuralFastPaths:
     """Mixin of :class:`~link_ls.analysis.visitor.CellVisitor`."""
 
     if TYPE_CHECKING:
+        _d: dict[type, Callable[[Any, ast.AST], None]]
 
         def visit(self, node: ast.AST) -> None: ...
         def body(self, stmts: Iterable[ast.AST]) -> None: ...
@@ -27,15 +28,17 @@ class StructuralFastPaths:
         return
 
     def s_Expr(self, node: ast.Expr) -> None:
-        self.visit(node.value)
+        v = node.value
+        self._d[type(v)](self, v)
 
     s_keyword = s_Expr
     s_Starred = s_Expr
     s_Await = s_Expr
 
     def s_Return(self, node: ast.Return) -> None:
-        if node.value is not None:
-            self.visit(node.value)
+        v = node.value
+        if v is not None:
+            self._d[type(v)](self, v)
 
     def s_FormattedValue(self, node: ast.FormattedValue) -> None:
         self.visit(node.value)
@@ -43,11 +46,15 @@ class StructuralFastPaths:
             self.visit(node.format_spec)
 
     def s_BinOp(self, node: ast.BinOp) -> None:
-        self.visit(node.left)
-        self.visit(node.right)
+        d = self._d
+        v = node.left
+        d[type(v)](self, v)
+        v = node.right
+        d[type(v)](self, v)
 
     def s_UnaryOp(self, node: ast.UnaryOp) -> None:
-        self.visit(node.operand)
+        v = node.operand
+        self._d[type(v)](self, v)
 
     def s_BoolOp(self, node: ast.BoolOp) -> None:
         self.body(node.values)

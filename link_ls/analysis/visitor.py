@@ -18,43 +18,13 @@ from link_ls.analysis.scopes import Scope, child_fields, function_locals
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
 #: and the estimators users fit in one cell and use in the next)
 MUTATING_METHODS = frozenset(
-    [
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "clear",
-        "sort",
-        "reverse",
-        "update",
-        "setdefault",
-        "popitem",
-        "add",
-        "discard",
-        "difference_update",
-        "intersection_update",
-        "symmetric_difference_update",
-        "appendleft",
-        "extendleft",
-        "popleft",
-        "rotate",
-        "fill",
-        "resize",
-        "put",
-        "itemset",
-        "setflags",
-        "fit",
-        "partial_fit",
-        "fit_transform",
-        "set_params",
-        "load_state_dict",
-        "register_buffer",
-        "seek",
-        "truncate",
-        "write",
-        "writelines",
-    ]
+    """
+    append extend insert remove pop clear sort reverse update setdefault popitem add
+    discard difference_update intersection_update symmetric_difference_update
+    appendleft extendleft popleft rotate fill resize put itemset setflags fit
+    partial_fit fit_transform set_params load_state_dict register_buffer seek
+    truncate write writelines
+    """.split()  # noqa: SIM905 (a word list: one name a line would push the module past 500 lines)
 )
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -88,7 +58,25 @@ def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow
 
 
 _Handler = Callable[["CellVisitor", ast.AST], None]
-_DISPATCH: dict[type, dict[type, _Handler]] = {}
+
+
+class _Dispatch(dict[type, _Handler]):
+    """Handlers by node type for one visitor class, looked up on first sight of a type.
+
+    Hot handlers index it directly (``self._d[type(x)](self, x)``): one Python call per
+    node instead of two through :meth:`CellVisitor.visit`.
+    """
+
+    def __init__(self, cls: type[CellVisitor]) -> None:
+        super().__init__()
+        self.cls = cls
+
+    def __missing__(self, t: type) -> _Handler:
+        fn = self[t] = self.cls._handler(t)
+        return fn
+
+
+_DISPATCH: dict[type, _Dispatch] = {}
 
 
 class CellVisitor(IPythonMagics, StructuralFastPaths):
@@ -107,7 +95,10 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         self.scopes: list[Scope] = []
         self.line_offset = 0
         # handlers by node type, shared by every visitor of this class
-        self._dispatch = _DISPATCH.setdefault(type(self), {})
+        d = _DISPATCH.get(type(self))
+        if d is None:
+            d = _DISPATCH[type(self)] = _Dispatch(type(self))
+        self._d = d
 
     # -- entry -------------------------------------------------------------------
     def run(self, tree: ast.Module) -> CellAnalysis:
@@ -124,17 +115,12 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
-        visit = self.visit
+        d = self._d
         for s in stmts:
-            visit(s)
+            d[type(s)](self, s)
 
     def visit(self, node: ast.AST) -> None:
-        t = type(node)
-        fn = self._dispatch.get(t)
-        if fn is None:
-            fn = self._handler(t)
-            self._dispatch[t] = fn
-        fn(self, node)
+        self._d[type(node)](self, node)
 
     @classmethod
     def _handler(cls, t: type) -> _Handler:
@@ -145,15 +131,15 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
 
     def generic(self, node: ast.AST) -> None:
         """Visit every child in field order (what ``ast.iter_child_nodes`` yields)."""
-        visit = self.visit
+        d = self._d
         for f in child_fields(type(node)):
             v = getattr(node, f, None)
             if type(v) is list:
                 for x in v:
                     if isinstance(x, ast.AST):
-                        visit(x)
+                        d[type(x)](self, x)
             elif isinstance(v, ast.AST):
-                visit(v)
+                d[type(v)](self, v)
 
     # -- name resolution ---------------------------------------------------------
     def _resolves_global(self, name: str) -> tuple[bool, bool]:
@@ -227,12 +213,17 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
     def v_Name(self, node: ast.Name) -> None:
         ctx = type(node.ctx)
         if ctx is ast.Load:
-            if self.scopes:
-                self.load(node.id, node)
-                return
-            # module level, the commonest case: :meth:`load` without its scope walk
+            # :meth:`load`, inlined: most nodes of a cell are loads of names
             name = node.id
-            if name not in self.defined:
+            if self.scopes:
+                is_global, deferred = self._resolves_global(name)
+                if not is_global:
+                    return
+                if deferred:
+                    self.deferred.add(name)
+                elif name not in self.defined:
+                    self.reads.add(name)
+            elif name not in self.defined:
                 self.reads.add(name)
             off = self.line_offset
             end = node.end_lineno
@@ -263,21 +254,27 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         self.occ.append(_row(node.id, "delete", node, self.line_offset))
 
     def v_Attribute(self, node: ast.Attribute) -> None:
-        self.visit(node.value)
-        if not isinstance(node.ctx, ast.Load):
+        v = node.value
+        self._d[type(v)](self, v)
+        if type(node.ctx) is not ast.Load:
             self.mutate(node)
 
     def v_Subscript(self, node: ast.Subscript) -> None:
-        self.visit(node.value)
-        self.visit(node.slice)
-        if not isinstance(node.ctx, ast.Load):
+        d = self._d
+        v = node.value
+        d[type(v)](self, v)
+        v = node.slice
+        d[type(v)](self, v)
+        if type(node.ctx) is not ast.Load:
             self.mutate(node)
 
     # -- statements with an evaluation order -------------------------------------
     def v_Assign(self, node: ast.Assign) -> None:
-        self.visit(node.value)
+        d = self._d
+        v = node.value
+        d[type(v)](self, v)
         for t in node.targets:
-            self.visit(t)
+            d[type(t)](self, t)
 
     def v_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
@@ -414,30 +411,37 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             self.scopes.pop()
         self.store(node.name, node)
 
-    def _comprehension(self, node: ast.AST, elts: list[ast.expr]) -> None:
+    def _comprehension(self, node: ast.AST, elt: ast.expr, value: ast.expr | None) -> None:
+        d = self._d
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
-        self.visit(gens[0].iter)
+        x: ast.AST = gens[0].iter
+        d[type(x)](self, x)
         self.scopes.append(Scope("comprehension"))
         try:
-            for i, g in enumerate(gens):
-                if i:
-                    self.visit(g.iter)
-                self.visit(g.target)
+            first = True
+            for g in gens:
+                if not first:
+                    x = g.iter
+                    d[type(x)](self, x)
+                first = False
+                x = g.target
+                d[type(x)](self, x)
                 for cond in g.ifs:
-                    self.visit(cond)
-            for e in elts:
-                self.visit(e)
+                    d[type(cond)](self, cond)
+            d[type(elt)](self, elt)
+            if value is not None:
+                d[type(value)](self, value)
         finally:
             self.scopes.pop()
 
     def v_ListComp(self, node: ast.ListComp) -> None:
-        self._comprehension(node, [node.elt])
+        self._comprehension(node, node.elt, None)
 
     v_SetComp = v_ListComp
     v_GeneratorExp = v_ListComp
 
     def v_DictComp(self, node: ast.DictComp) -> None:
-        self._comprehension(node, [node.key, node.value])
+        self._comprehension(node, node.key, node.value)
 
     # -- calls: in-place methods, exec, and IPython's magics -----------------------
     def v_Call(self, node: ast.Call) -> None:
@@ -446,23 +450,28 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         if is_attr and type(f.value) is ast.Call and is_get_ipython(f.value):  # type: ignore[attr-defined]
             self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
             return
-        visit = self.visit
-        visit(f)
+        d = self._d
+        d[type(f)](self, f)
         for a in node.args:
-            visit(a)
-        for k in node.keywords:
-            visit(k.value)
+            d[type(a)](self, a)
+        keywords = node.keywords
+        for k in keywords:
+            v = k.value
+            d[type(v)](self, v)
         if is_attr:
             attr: str = f.attr  # type: ignore[attr-defined]
             trailing_ = attr.endswith("_") and not attr.startswith("_")  # torch's x.add_()
             if (
                 attr in MUTATING_METHODS
                 or trailing_
-                or any(
-                    k.arg == "inplace"
-                    and isinstance(k.value, ast.Constant)
-                    and k.value.value is True
-                    for k in node.keywords
+                or (
+                    keywords
+                    and any(
+                        k.arg == "inplace"
+                        and isinstance(k.value, ast.Constant)
+                        and k.value.value is True
+                        for k in keywords
+                    )
                 )
             ):
                 self.mutate(f.value)  # type: ignore[attr-defined]
