@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ class EntryTrust:
     manifest: EntryManifest
     state: TrustState
     origin: Origin | None
+    #: sha256 of the manifest's bytes (what its file stamps are bound to: stamps.py)
+    manifest_sha256: str = field(default="", compare=False)
 
     @property
     def trusted(self) -> bool:
@@ -171,7 +173,7 @@ class CacheStore:
             return None
         m, raw = got
         state = trust_state(user, raw, read_signatures(self.entry_dir(key)))
-        return EntryTrust(m, state, self.origin(key))
+        return EntryTrust(m, state, self.origin(key), hashlib.sha256(raw).hexdigest())
 
     def trusted_manifest(self, key: CacheKey, user: UserKey) -> EntryManifest | None:
         """The manifest only when its bytes carry the user's valid signature."""
