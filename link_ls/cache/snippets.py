@@ -124,6 +124,9 @@ def __link_ls_cache_save(ns, names, folder):
                 fmt = encode(ns[name], sink)
                 raw.flush()
                 os.fsync(raw.fileno())
+                if hasattr(os, "fchmod"):
+                    # nobody else may change an entry's data (whatever the umask: 002 is common)
+                    os.fchmod(raw.fileno(), os.fstat(raw.fileno()).st_mode & 0o7755)
                 rel = "vars/%03d.%s" % (i, ext[fmt])
                 os.replace(tmp, os.path.join(folder, rel))
                 got = stamp(raw.fileno(), sink.n)

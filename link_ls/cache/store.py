@@ -8,7 +8,7 @@ option or ``LINK_LS_CACHE_DIR``)::
                                    /vars/000.pkl, 001.npy, 002.json, 003.parquet …
                                    /signatures.json   HMACs of manifest.json (trust.py)
                                    /origin.json       where an imported entry came from
-                                   /stamps.json       variable files unchanged since checked (stamps.py)
+                                   /stamps.json       files unchanged since checked (stamps.py)
     root/.tmp/…                    staging folders, renamed into place when complete
 
 An entry folder appears in one ``rename``: readers never see half an entry.

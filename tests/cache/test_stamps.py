@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from link_ls.cache.keys import CacheKey
 from link_ls.cache.model import EntryManifest
 from link_ls.cache.stamps import STAMPS_NAME, read_stamps
@@ -26,20 +28,24 @@ SETUP = "import array\nnums = list(range(5))\nfloats = array.array('d', [1.5] * 
 class Subprocess:
     """A stand-in kernel: each snippet runs in a fresh ``python -c`` after ``SETUP``."""
 
+    def __init__(self, umask: int = 0o022) -> None:
+        self.umask = umask
+
     def run_silent(self, code: str, timeout: float | None = None) -> str:
+        setup = f"import os\nos.umask({self.umask})\n" + SETUP
         done = subprocess.run(
-            [sys.executable, "-c", SETUP + code], capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", setup + code], capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
 
-def _save(tmp_path: Path) -> tuple[CacheStore, EntryManifest, UserKey]:
+def _save(tmp_path: Path, umask: int = 0o022) -> tuple[CacheStore, EntryManifest, UserKey]:
     store = CacheStore(tmp_path / "store", "nb.ipynb")
     user = load_user_key()
     m = save_entry(
         store,
-        Subprocess(),
+        Subprocess(umask),
         key=KEY,
         node="n1",
         name="load",
@@ -58,9 +64,13 @@ def _stamps(store: CacheStore, user: UserKey) -> dict[str, tuple[int, ...]]:
     return read_stamps(store.entry_dir(KEY), user, t.manifest_sha256)
 
 
-def test_a_saved_entry_is_stamped_and_restores(tmp_path: Path) -> None:
-    store, m, user = _save(tmp_path)
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_a_saved_entry_is_stamped_and_restores(tmp_path: Path, umask: int) -> None:
+    store, m, user = _save(tmp_path, umask)
     assert sorted(_stamps(store, user)) == ["vars/000.pkl", "vars/001.json"]
+    # whatever the kernel's umask, nobody else may write an entry's data
+    for v in m.variables:
+        assert not (store.entry_dir(KEY) / v.file.path).stat().st_mode & 0o022
     assert stage_entries(store, Subprocess(), [m], user=user) == {}
 
 
