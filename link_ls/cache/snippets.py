@@ -10,13 +10,14 @@ namespace is left as it was, and prints one marked JSON line as its result.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
 
 from link_ls.cache.errors import CacheError
+from link_ls.cache.stamps import Stamp, valid_stamp
 
 MARKER = "__LINK_LS_CACHE__ "
 
@@ -101,6 +102,14 @@ def __link_ls_cache_save(ns, names, folder):
         f.write(cloudpickle.dumps(value, protocol=5))
         return "pickle"
 
+    def stamp(fd, size):
+        # the file as written, after its rename (which sets its ctime): see stamps.py
+        st = os.fstat(fd)
+        if (not hasattr(os, "getuid") or st.st_uid != os.getuid() or st.st_mode & 0o022
+                or st.st_size != size or not st.st_ino):
+            return None
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
     ext = {"pickle": "pkl", "npy": "npy", "json": "json", "parquet": "parquet", "module": "mod"}
     saved, failed, absent = [], [], []
     os.makedirs(os.path.join(folder, "vars"), exist_ok=True)
@@ -115,17 +124,22 @@ def __link_ls_cache_save(ns, names, folder):
                 fmt = encode(ns[name], sink)
                 raw.flush()
                 os.fsync(raw.fileno())
+                if hasattr(os, "fchmod"):
+                    # nobody else may change an entry's data (whatever the umask: 002 is common)
+                    os.fchmod(raw.fileno(), os.fstat(raw.fileno()).st_mode & 0o7755)
+                rel = "vars/%03d.%s" % (i, ext[fmt])
+                os.replace(tmp, os.path.join(folder, rel))
+                got = stamp(raw.fileno(), sink.n)
         except BaseException as e:  # anything a __reduce__ raises means "cannot save"
             if isinstance(e, KeyboardInterrupt):
                 raise
-            os.remove(tmp)
+            if os.path.exists(tmp):
+                os.remove(tmp)
             msg = (type(e).__name__ + ": " + str(e)).splitlines()[0][:300]
             failed.append({"name": name, "error": msg})
             continue
-        rel = "vars/%03d.%s" % (i, ext[fmt])
-        os.replace(tmp, os.path.join(folder, rel))
         saved.append({"name": name, "path": rel, "size": sink.n, "format": fmt,
-                      "sha256": sink.h.hexdigest()})
+                      "sha256": sink.h.hexdigest(), "stamp": got})
     return {"saved": saved, "failed": failed, "absent": absent}
 try:
     __link_ls_r = __link_ls_cache_save(globals(), ${names}, ${folder})
@@ -136,7 +150,7 @@ finally:
 """)
 
 _STAGE = Template(r"""
-def __link_ls_cache_stage(entries, ns, apply):
+def __link_ls_cache_stage(entries, ns, apply, stamps):
     import hashlib, io, json, os, pickle, sys, types
 
     def decode(fmt, data):
@@ -180,9 +194,21 @@ def __link_ls_cache_stage(entries, ns, apply):
         return arr.reshape(shape, order="F" if fortran else "C")
 
     def private(f):
-        # owned by this user and writable by nobody else
+        # owned by this user and writable by nobody else: its stamp (see stamps.py), else None
         st = os.fstat(f.fileno())
-        return hasattr(os, "getuid") and st.st_uid == os.getuid() and not st.st_mode & 0o022
+        if not hasattr(os, "getuid") or st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return None
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def unchanged(fmt, f):
+        # a file that kept the stamp it had when its bytes were checked: loaded straight
+        # from the file, as a bare load would
+        if fmt == "pickle":
+            return pickle.load(f)
+        if fmt == "npy":
+            import numpy
+            return numpy.lib.format.read_array(f, allow_pickle=False)
+        return decode(fmt, f.read())
 
     def hashed(f):
         h, n, buf = hashlib.sha256(), 0, bytearray(1 << 20)
@@ -200,16 +226,21 @@ def __link_ls_cache_stage(entries, ns, apply):
         box.entries = {}
         sys.modules[${box}] = box
     staged, failed = [], {}
+    restamped = {}
     for key, items, deleted in entries:
-        loaded = {}
+        loaded, fresh_stamps = {}, {}
         try:
             for name, path, size, digest, fmt in items:
                 # every file is checked before anything is loaded from it, and loaded from
                 # exactly what was checked: the same bytes in memory, or (a pickle, to spare
                 # a copy of a large payload) the same open file when nobody else can change
-                # it in place (a rename cannot touch an open file)
+                # it in place (a rename cannot touch an open file); a private file that
+                # still has the stamp it had when it was last checked needs no new hash
                 with open(path, "rb") as f:
-                    if fmt == "pickle" and private(f):
+                    now = private(f)
+                    if now is not None and now[2] == size and now == stamps.get(path):
+                        load = lambda: unchanged(fmt, f)
+                    elif fmt == "pickle" and now is not None:
                         if hashed(f) != (size, digest):
                             raise RuntimeError("file for %r does not match its manifest" % name)
                         f.seek(0)
@@ -231,6 +262,8 @@ def __link_ls_cache_stage(entries, ns, apply):
                         raise RuntimeError("cannot load %r: %s: %s"
                                            % (name, type(e).__name__, e)) from None
                     data = load = None
+                    if now is not None and now != stamps.get(path) and private(f) == now:
+                        fresh_stamps[path] = now  # checked just now, unchanged meanwhile
                 loaded[name] = value
                 del value
         except Exception as e:
@@ -238,8 +271,9 @@ def __link_ls_cache_stage(entries, ns, apply):
             continue
         box.entries[key] = (loaded, list(deleted))
         staged.append(key)
+        restamped.update(fresh_stamps)
     if not apply or failed:
-        return {"staged": staged, "failed": failed}
+        return {"staged": staged, "failed": failed, "stamps": restamped}
     # every entry staged: assign the leading ones now (in order, deletes first), as
     # _APPLY would one message each
     for key in apply:
@@ -249,10 +283,10 @@ def __link_ls_cache_stage(entries, ns, apply):
         ns.update(loaded)
     if not box.entries:
         del sys.modules[${box}]
-    return {"staged": staged, "failed": failed, "applied": list(apply)}
+    return {"staged": staged, "failed": failed, "applied": list(apply), "stamps": restamped}
 try:
     print(${marker} + __import__("json").dumps(__link_ls_cache_stage(${entries}, globals(),
-                                                                      ${apply})))
+                                                                      ${apply}, ${stamps})))
 finally:
     del __link_ls_cache_stage
 """)
@@ -296,6 +330,8 @@ class SavedVariable:
     size: int
     sha256: str
     format: str = "pickle"
+    #: the file as the kernel left it (see :mod:`link_ls.cache.stamps`); None: not private
+    stamp: Stamp | None = None
 
 
 @dataclass(frozen=True)
@@ -307,6 +343,17 @@ class SaveReport:
     absent: tuple[str, ...]
 
 
+def _one_literal(code: str) -> str:
+    """``code`` sent as one string literal run by ``exec``, on a line of its own.
+
+    IPython tokenizes and transforms every cell in Python before compiling it,
+    which for a snippet of a few hundred lines costs more than running it; a
+    single string literal passes through in well under a millisecond. ``exec``
+    at the top of a cell runs in the user's namespace, as the cell itself would.
+    """
+    return f"\nexec(compile({code!r}, '<link-ls cache>', 'exec'))\n"
+
+
 def save_code(names: Sequence[str], folder: Path) -> str:
     """Code that saves ``names`` from the kernel namespace into ``folder/vars/NNN.<ext>``.
 
@@ -316,11 +363,13 @@ def save_code(names: Sequence[str], folder: Path) -> str:
     JSON-able built-ins as ``.json``; anything else is pickled with cloudpickle.
     """
     # Template substitutes in one pass, so a name or path can never be re-substituted
-    return _SAVE.substitute(
-        marker=repr(MARKER),
-        names=repr(list(names)),
-        folder=repr(str(folder)),
-        json_limit=JSON_ELEMENT_LIMIT,
+    return _one_literal(
+        _SAVE.substitute(
+            marker=repr(MARKER),
+            names=repr(list(names)),
+            folder=repr(str(folder)),
+            json_limit=JSON_ELEMENT_LIMIT,
+        )
     )
 
 
@@ -329,7 +378,11 @@ StageItem = tuple[str, Sequence[tuple[str, Path, int, str, str]], Sequence[str]]
 
 
 def stage_code(
-    entries: Sequence[StageItem], *, fresh: bool = False, apply: Sequence[str] = ()
+    entries: Sequence[StageItem],
+    *,
+    fresh: bool = False,
+    apply: Sequence[str] = (),
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> str:
     """Code that checks and loads entries into a private module, touching no user name.
 
@@ -346,6 +399,10 @@ def stage_code(
     ``apply``: keys (all among ``entries``) to move into the user namespace, in
     order, as :func:`apply_code` would, in the same message — only when every entry
     staged; the result then lists them under ``"applied"``.
+    ``stamps``: by file path, the stamp a file had when it was last checked (signed,
+    see :mod:`link_ls.cache.stamps`); a private file that still has it is loaded
+    without hashing it again. The result lists under ``"stamps"`` (by path) the
+    private files of staged entries that were hashed, with their stamp.
     ``cloudpickle`` output is read with plain ``pickle``, as cloudpickle intends
     (objects pickled by value still need the ``cloudpickle`` package importable in
     the kernel, as do the modules they reference).
@@ -354,23 +411,28 @@ def stage_code(
         (key, [(n, str(p), size, digest, fmt) for n, p, size, digest, fmt in items], list(deleted))
         for key, items, deleted in entries
     ]
-    return _STAGE.substitute(
-        marker=repr(MARKER),
-        box=repr(STAGING_MODULE),
-        entries=repr(flat),
-        fresh=repr(fresh),
-        apply=repr([str(k) for k in apply]),
+    return _one_literal(
+        _STAGE.substitute(
+            marker=repr(MARKER),
+            box=repr(STAGING_MODULE),
+            entries=repr(flat),
+            fresh=repr(fresh),
+            apply=repr([str(k) for k in apply]),
+            stamps=repr({str(p): list(s) for p, s in (stamps or {}).items()}),
+        )
     )
 
 
 def apply_code(key: str) -> str:
     """Code that moves one staged entry into the user namespace (deletes first)."""
-    return _APPLY.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), key=repr(key))
+    return _one_literal(
+        _APPLY.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), key=repr(key))
+    )
 
 
 def discard_code() -> str:
     """Code that drops whatever is still staged (a run that stopped early)."""
-    return _DISCARD.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE))
+    return _one_literal(_DISCARD.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE)))
 
 
 def parse_result(stdout: str) -> dict[str, Any]:
@@ -397,6 +459,7 @@ def parse_save(stdout: str) -> SaveReport:
                 int(s["size"]),
                 str(s["sha256"]),
                 str(s.get("format", "pickle")),
+                valid_stamp(s.get("stamp")),
             )
             for s in data["saved"]
         )

@@ -8,6 +8,7 @@ option or ``LINK_LS_CACHE_DIR``)::
                                    /vars/000.pkl, 001.npy, 002.json, 003.parquet …
                                    /signatures.json   HMACs of manifest.json (trust.py)
                                    /origin.json       where an imported entry came from
+                                   /stamps.json       files unchanged since checked (stamps.py)
     root/.tmp/…                    staging folders, renamed into place when complete
 
 An entry folder appears in one ``rename``: readers never see half an entry.
@@ -25,7 +26,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ class EntryTrust:
     manifest: EntryManifest
     state: TrustState
     origin: Origin | None
+    #: sha256 of the manifest's bytes (what its file stamps are bound to: stamps.py)
+    manifest_sha256: str = field(default="", compare=False)
 
     @property
     def trusted(self) -> bool:
@@ -171,7 +174,7 @@ class CacheStore:
             return None
         m, raw = got
         state = trust_state(user, raw, read_signatures(self.entry_dir(key)))
-        return EntryTrust(m, state, self.origin(key))
+        return EntryTrust(m, state, self.origin(key), hashlib.sha256(raw).hexdigest())
 
     def trusted_manifest(self, key: CacheKey, user: UserKey) -> EntryManifest | None:
         """The manifest only when its bytes carry the user's valid signature."""

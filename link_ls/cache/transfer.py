@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import shutil
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from link_ls.cache.errors import CacheError, CacheRestoreError, CacheSaveError
@@ -33,6 +34,7 @@ from link_ls.cache.snippets import (
     save_code,
     stage_code,
 )
+from link_ls.cache.stamps import Stamp, read_stamps, valid_stamp, write_stamps
 from link_ls.cache.store import CacheStore, sign_folder, write_json
 from link_ls.cache.trust import UserKey, describe_untrusted, load_user_key
 
@@ -127,8 +129,11 @@ def _save(
             absent=tuple(sorted(report.absent)),
             deleted=tuple(sorted(set(deleted))),
         )
-        write_json(stage / MANIFEST_NAME, manifest.to_json())
+        signed = write_json(stage / MANIFEST_NAME, manifest.to_json())
         sign_folder(stage, user, (stage / MANIFEST_NAME).read_bytes())
+        stamps = {s.path: s.stamp for s in report.saved if s.stamp and variables}
+        if stamps:
+            write_stamps(stage, user, signed.sha256, stamps)
         store.commit(stage, key)
     return manifest
 
@@ -177,6 +182,9 @@ def stage_and_apply(
     signer = user or load_user_key()
     failed: dict[CacheKey, str] = {}
     items: list[StageItem] = []
+    stamps: dict[str, Stamp] = {}
+    #: per entry: its folder, manifest digest, stamps and variable files (to add fresh stamps)
+    known: list[_Stamped] = []
     for m in manifests:
         if not m.usable:
             failed[m.key] = "cannot serialise " + ", ".join(u.name for u in m.unserialisable)
@@ -193,6 +201,9 @@ def stage_and_apply(
             (v.name, base / v.file.path, v.file.size, v.file.sha256, v.format) for v in m.variables
         ]
         items.append((m.key, files, m.deleted))
+        have = read_stamps(base, signer, t.manifest_sha256)
+        stamps.update((str(base / rel), s) for rel, s in have.items())
+        known.append((base, t.manifest_sha256, have, [v.file.path for v in m.variables]))
     if not items:
         if fresh:
             discard_staged(session, timeout)
@@ -200,16 +211,34 @@ def stage_and_apply(
     keys = {m.key for m in manifests}
     wanted = list(apply) if not failed and all(k in keys for k in apply) else []
     try:
-        code = stage_code(items, fresh=fresh, apply=wanted)
+        code = stage_code(items, fresh=fresh, apply=wanted, stamps=stamps)
         data = parse_result(session.run_silent(code, timeout))
     except Exception as e:
         raise CacheRestoreError(f"cannot restore from the cache: {_one_line(e)}") from None
+    _add_stamps(signer, known, data.get("stamps"))
     reported = data.get("failed")
     if isinstance(reported, dict):
         for key, why in reported.items():
             failed[CacheKey(str(key))] = str(why)
     applied = bool(wanted) and not failed and data.get("applied") == wanted
     return failed, applied
+
+
+_Stamped = tuple[Path, str, dict[str, Stamp], list[str]]
+
+
+def _add_stamps(user: UserKey, known: Sequence[_Stamped], reported: Any) -> None:
+    """Write the stamps of files the kernel just checked by hash, for the next restore."""
+    if not isinstance(reported, dict) or not reported:
+        return
+    for base, digest, have, rels in known:
+        fresh = {}
+        for rel in rels:
+            s = valid_stamp(reported.get(str(base / rel)))
+            if s is not None and have.get(rel) != s:
+                fresh[rel] = s
+        if fresh:
+            write_stamps(base, user, digest, {**have, **fresh})
 
 
 def apply_entry(session: SilentSession, m: EntryManifest, timeout: float | None = None) -> None:

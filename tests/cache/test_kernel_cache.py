@@ -7,6 +7,7 @@ as a colleague opening the notebook would.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,9 @@ def test_a_damaged_entry_is_executed_instead_with_its_inputs_restored(tmp_path: 
     store = CacheStore.for_notebook(nb_path)
     total = next(m for m in store.entries() if m.name == "total")
     pkl = store.entry_dir(total.key) / total.variables[0].file.path
+    st = pkl.stat()
     pkl.write_bytes(b"\x00" * total.variables[0].file.size)  # same size, other bytes
+    os.utime(pkl, ns=(st.st_atime_ns, st.st_mtime_ns))  # and its old times: still caught
 
     again, cache, s = _run(nb_path, "report")
     try:
