@@ -16,7 +16,8 @@ from link_ls.diff.model import DiffOptions, NotebookDiff
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
 from link_ls.gcpause import paused_gc
-from link_ls.notebook import Notebook, load, loads
+from link_ls.notebook import Notebook
+from link_ls.notebook.ipynb import fast_load, fast_loads
 from link_ls.uris import uri_to_path
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def diff_files(
     old: str | os.PathLike[str], new: str | os.PathLike[str], options: DiffOptions | None = None
 ) -> NotebookDiff:
     with paused_gc():  # two notebooks' trees and their diff: no cycles
-        a, b = load(old), load(new)
+        a, b = fast_load(old), fast_load(new)
         return diff_notebooks(a, b, options, old_label=str(old), new_label=str(new))
 
 
@@ -63,10 +64,10 @@ def diff_revisions(
         new = nr.load_at(rev_b)
         new_label = f"{nr.relpath}@{_short(rev_b)}"
     elif text_b is not None:
-        new = loads(text_b, name=str(path))
+        new = fast_loads(text_b, name=str(path))
         new_label = f"{nr.relpath} (editor)"
     else:
-        new = load(path)
+        new = fast_load(path)
         new_label = f"{nr.relpath} (working tree)"
     return diff_notebooks(old, new, options, old_label=old_label, new_label=new_label)
 
@@ -112,9 +113,9 @@ def _diff_refs(
     path: Path, base: str, target: str | None, opts: DiffOptions, text: str | None
 ) -> NotebookDiff:
     if _is_file_ref(base):
-        old = load(uri_to_path(base))
+        old = fast_load(uri_to_path(base))
         if target is None:
-            new = loads(text, name=str(path)) if text is not None else load(path)
+            new = fast_loads(text, name=str(path)) if text is not None else fast_load(path)
             return diff_notebooks(old, new, opts, old_label=str(base), new_label=str(path))
         if _is_file_ref(target):
             return diff_files(uri_to_path(base), uri_to_path(target), opts)
@@ -126,7 +127,7 @@ def _diff_refs(
     if target is not None and _is_file_ref(target):
         nr = _repo(path)
         old = nr.load_at(base)
-        new = load(uri_to_path(target))
+        new = fast_load(uri_to_path(target))
         return diff_notebooks(
             old, new, opts, old_label=f"{nr.relpath}@{_short(base)}", new_label=str(target)
         )
