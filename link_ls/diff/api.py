@@ -43,8 +43,11 @@ def diff_files(
     old: str | os.PathLike[str], new: str | os.PathLike[str], options: DiffOptions | None = None
 ) -> NotebookDiff:
     with paused_gc():  # two notebooks' trees and their diff: no cycles
-        a, b = fast_load(old), fast_load(new)
-        return diff_notebooks(a, b, options, old_label=str(old), new_label=str(new))
+        # the trees are freed before the collector is back on: it never walks them
+        d = diff_notebooks(
+            fast_load(old), fast_load(new), options, old_label=str(old), new_label=str(new)
+        )
+    return d
 
 
 def diff_revisions(

@@ -214,7 +214,8 @@ def _shallow(obj: Any, depth: int) -> bool:
         return False
     for v in obj.values() if type(obj) is dict else obj:
         t = type(v)
-        if (t is dict or t is list) and v and not _shallow(v, depth + 1):
+        # an empty one counts too: it is a list or object at depth + 1
+        if (t is dict or t is list) and (depth >= MAX_DEPTH or (v and not _shallow(v, depth + 1))):
             return False
     return True
 
@@ -321,7 +322,9 @@ def fast_loads(text: str, *, name: str = "<notebook>", path: Path | None = None)
     """:func:`link_ls.notebook.formats.loads`, through :func:`read_ipynb` when it can.
 
     The same notebook, or the same error, with the tree as plain dicts instead of
-    ``NotebookNode`` objects (what diff and merge, which only read the tree, need).
+    ``NotebookNode`` objects (what diff and merge, which only read the tree, need),
+    whichever way it was read: the merge compares values by type as well, and its
+    three inputs must be alike.
     """
     # formats imports this module for its writer: imported here, not at the top
     from link_ls.notebook import formats
@@ -335,7 +338,18 @@ def fast_loads(text: str, *, name: str = "<notebook>", path: Path | None = None)
         if read is not None:
             node, minor = read
             return Notebook(node, path=path, fmt=NotebookFormat("ipynb", None, minor))
-    return formats.loads(text, name=name, path=path)
+    nb = formats.loads(text, name=name, path=path)
+    nb.node = _plain(nb.node)
+    return nb
+
+
+def _plain(v: Any) -> Any:
+    """A copy of a JSON tree with every object a plain dict (the full loader checked its depth)."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
 
 
 def fast_load(path: str | os.PathLike[str]) -> Notebook:
