@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
+from link_ls.diff.reading import fast_load, fast_loads
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
 from link_ls.gcpause import paused_gc
 from link_ls.notebook import Notebook
-from link_ls.notebook.ipynb import fast_load, fast_loads
 from link_ls.uris import uri_to_path
 
 if TYPE_CHECKING:

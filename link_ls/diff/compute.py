@@ -128,7 +128,9 @@ def source_hunks(old: str, new: str, context: int = _CONTEXT) -> tuple[Hunk, ...
 def _same_cell(a: Cell, b: Cell, moved: bool) -> CellDiff:
     """Two aligned cells whose JSON is equal (compared in C): nothing of theirs differs."""
     status = CellStatus.MOVED if moved else CellStatus.UNCHANGED
-    return CellDiff(status, _side(a), _side(b), moved)
+    side = _side(a)
+    # at the same index, equal JSON makes an equal side (a frozen value: shared)
+    return CellDiff(status, side, side if a.index == b.index else _side(b), moved)
 
 
 def _cell_diff(

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from link_ls.diff.reading import fast_loads
 from link_ls.errors import LinkError
 from link_ls.gcpause import paused_gc
 from link_ls.gitint.mergefile import merge_file
@@ -20,7 +21,6 @@ from link_ls.merge.errors import MergeInputError
 from link_ls.merge.model import MergeResult, OutputPolicy
 from link_ls.notebook import Notebook, dumps
 from link_ls.notebook.formats import atomic_write_text
-from link_ls.notebook.ipynb import fast_loads
 from link_ls.notebook.model import NotebookFormat
 
 

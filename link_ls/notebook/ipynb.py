@@ -22,13 +22,9 @@ loader, which raises its one-line error or upgrades the notebook.
 from __future__ import annotations
 
 import json
-import os
 import re
 from json.encoder import encode_basestring
-from pathlib import Path
 from typing import Any
-
-from link_ls.notebook.model import Notebook, NotebookFormat
 
 #: non-``text/`` MIME types nbformat still stores as lists of lines
 _SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})
@@ -222,7 +218,9 @@ def _shallow(obj: Any, depth: int) -> bool:
 
 def _is_json_mime(mime: str) -> bool:
     # nbformat.v4.rwbase._is_json_mime: JSON payloads are left as they are
-    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
 
 
 def _joined(lines: list[Any]) -> str | None:
@@ -316,45 +314,3 @@ def read_ipynb(text: str) -> tuple[dict[str, Any], int] | None:
     if not _shallow(node, 1):
         return None
     return node, minor
-
-
-def fast_loads(text: str, *, name: str = "<notebook>", path: Path | None = None) -> Notebook:
-    """:func:`link_ls.notebook.formats.loads`, through :func:`read_ipynb` when it can.
-
-    The same notebook, or the same error, with the tree as plain dicts instead of
-    ``NotebookNode`` objects (what diff and merge, which only read the tree, need),
-    whichever way it was read: the merge compares values by type as well, and its
-    three inputs must be alike.
-    """
-    # formats imports this module for its writer: imported here, not at the top
-    from link_ls.notebook import formats
-
-    if (
-        Path(name).suffix.lower() != ".py"
-        and text.lstrip()[:1] == "{"
-        and formats.lone_surrogate(text) is None
-    ):
-        read = read_ipynb(text)
-        if read is not None:
-            node, minor = read
-            return Notebook(node, path=path, fmt=NotebookFormat("ipynb", None, minor))
-    nb = formats.loads(text, name=name, path=path)
-    nb.node = _plain(nb.node)
-    return nb
-
-
-def _plain(v: Any) -> Any:
-    """A copy of a JSON tree with every object a plain dict (the full loader checked its depth)."""
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
-
-
-def fast_load(path: str | os.PathLike[str]) -> Notebook:
-    """:func:`link_ls.notebook.formats.load` through :func:`fast_loads`."""
-    from link_ls.notebook import formats
-
-    p = Path(path)
-    return fast_loads(formats.read_text(p), name=str(p), path=p)
