@@ -195,8 +195,8 @@ def ipynb_text(node: dict[str, Any]) -> str | None:
 
 
 # -- reading ---------------------------------------------------------------------------
-#: as :data:`link_ls.notebook.formats.MAX_DEPTH` (the full loader's limit; imported
-#: there from here would make the writer import nbformat's reader side)
+#: the full loader's limits, :data:`link_ls.notebook.formats.MAX_DEPTH` and its surrogate
+#: pattern (formats imports this module, so they are repeated here; a test keeps them equal)
 MAX_DEPTH = 100
 #: a JSON escape that spells a surrogate: only then can a decoded string hold a lone one
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

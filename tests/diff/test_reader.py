@@ -60,3 +60,10 @@ def test_light_reader_reads_a_plain_v4_notebook_itself() -> None:
     assert read is not None
     node, minor = read
     assert type(node) is dict and minor == json.loads(GOOD)["nbformat_minor"]
+
+
+def test_light_reader_has_the_full_loaders_limits() -> None:
+    from link_ls.notebook import formats, ipynb
+
+    assert ipynb.MAX_DEPTH == formats.MAX_DEPTH
+    assert ipynb.SURROGATE_ESCAPE.pattern == formats._SURROGATE_ESCAPE.pattern
