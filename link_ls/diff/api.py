@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from link_ls.diff.compute import diff_notebooks
 from link_ls.diff.model import DiffOptions, NotebookDiff
+from link_ls.diff.reading import fast_load, fast_loads
 from link_ls.diff.render_json import diff_to_json
 from link_ls.errors import UsageError
 from link_ls.gcpause import paused_gc
-from link_ls.notebook import Notebook, load, loads
+from link_ls.notebook import Notebook
 from link_ls.uris import uri_to_path
 
 if TYPE_CHECKING:
@@ -42,8 +43,11 @@ def diff_files(
     old: str | os.PathLike[str], new: str | os.PathLike[str], options: DiffOptions | None = None
 ) -> NotebookDiff:
     with paused_gc():  # two notebooks' trees and their diff: no cycles
-        a, b = load(old), load(new)
-        return diff_notebooks(a, b, options, old_label=str(old), new_label=str(new))
+        # the trees are freed before the collector is back on: it never walks them
+        d = diff_notebooks(
+            fast_load(old), fast_load(new), options, old_label=str(old), new_label=str(new)
+        )
+    return d
 
 
 def diff_revisions(
@@ -63,10 +67,10 @@ def diff_revisions(
         new = nr.load_at(rev_b)
         new_label = f"{nr.relpath}@{_short(rev_b)}"
     elif text_b is not None:
-        new = loads(text_b, name=str(path))
+        new = fast_loads(text_b, name=str(path))
         new_label = f"{nr.relpath} (editor)"
     else:
-        new = load(path)
+        new = fast_load(path)
         new_label = f"{nr.relpath} (working tree)"
     return diff_notebooks(old, new, options, old_label=old_label, new_label=new_label)
 
@@ -112,9 +116,9 @@ def _diff_refs(
     path: Path, base: str, target: str | None, opts: DiffOptions, text: str | None
 ) -> NotebookDiff:
     if _is_file_ref(base):
-        old = load(uri_to_path(base))
+        old = fast_load(uri_to_path(base))
         if target is None:
-            new = loads(text, name=str(path)) if text is not None else load(path)
+            new = fast_loads(text, name=str(path)) if text is not None else fast_load(path)
             return diff_notebooks(old, new, opts, old_label=str(base), new_label=str(path))
         if _is_file_ref(target):
             return diff_files(uri_to_path(base), uri_to_path(target), opts)
@@ -126,7 +130,7 @@ def _diff_refs(
     if target is not None and _is_file_ref(target):
         nr = _repo(path)
         old = nr.load_at(base)
-        new = load(uri_to_path(target))
+        new = fast_load(uri_to_path(target))
         return diff_notebooks(
             old, new, opts, old_label=f"{nr.relpath}@{_short(base)}", new_label=str(target)
         )

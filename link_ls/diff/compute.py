@@ -46,8 +46,11 @@ def diff_notebooks(
     oc, nc = old.cells, new.cells
     pairs = align_cells(oc, nc)
     moved = moved_pairs(pairs)
+    ro, rn = old.raw_cells, new.raw_cells
     cells = tuple(
-        _cell_diff(
+        _same_cell(oc[i], nc[j], k in moved)
+        if i is not None and j is not None and ro[i] == rn[j]
+        else _cell_diff(
             oc[i] if i is not None else None,
             nc[j] if j is not None else None,
             k in moved,
@@ -120,6 +123,14 @@ def source_hunks(old: str, new: str, context: int = _CONTEXT) -> tuple[Hunk, ...
         # only a trailing newline differs: say so instead of showing nothing
         hunks.append(Hunk(len(a), 1, len(b), 1, ("\\ trailing newline changed",)))
     return tuple(hunks)
+
+
+def _same_cell(a: Cell, b: Cell, moved: bool) -> CellDiff:
+    """Two aligned cells whose JSON is equal (compared in C): nothing of theirs differs."""
+    status = CellStatus.MOVED if moved else CellStatus.UNCHANGED
+    side = _side(a)
+    # at the same index, equal JSON makes an equal side (a frozen value: shared)
+    return CellDiff(status, side, side if a.index == b.index else _side(b), moved)
 
 
 def _cell_diff(

@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from link_ls.diff.reading import fast_loads
 from link_ls.errors import LinkError
 from link_ls.gcpause import paused_gc
 from link_ls.gitint.mergefile import merge_file
 from link_ls.merge.engine import merge_notebooks
 from link_ls.merge.errors import MergeInputError
 from link_ls.merge.model import MergeResult, OutputPolicy
-from link_ls.notebook import Notebook, dumps, loads
+from link_ls.notebook import Notebook, dumps
 from link_ls.notebook.formats import atomic_write_text
 from link_ls.notebook.model import NotebookFormat
 
@@ -37,7 +38,7 @@ def parse_side(text: str, label: str, *, allow_empty: bool = False) -> tuple[Not
         raise MergeInputError(f"{label}: not a notebook (not a JSON object)")
     name = "merge-input.ipynb"  # the suffix tells the loader it is .ipynb JSON
     try:
-        nb = loads(text, name=name)
+        nb = fast_loads(text, name=name)
     except LinkError as e:
         reason = str(e).removeprefix(f"{name}: ")
         raise MergeInputError(f"{label}: {reason} (truncated, or not a notebook?)") from None

@@ -1,4 +1,6 @@
-"""The ``.ipynb`` JSON text of a v4 notebook, byte for byte what ``nbformat.writes`` gives.
+"""The ``.ipynb`` JSON text of a v4 notebook: a light writer and a light reader.
+
+Writing: byte for byte what ``nbformat.writes`` gives.
 
 ``nbformat.writes`` deep-copies the notebook, validates it against the JSON schema
 (a validator compiled anew in every process) and only logs what it finds, then
@@ -7,10 +9,20 @@ copy of only the containers it changes, and the same encoding, so the text is
 identical while the cost is the encoding's alone. Where ``nbformat.writes`` would
 change the notebook on its way out (cell ids it would invent or renumber) or fail,
 :func:`ipynb_text` returns None and the caller uses ``nbformat.writes`` itself.
+
+Reading: :func:`read_ipynb` gives the tree the full loader
+(:func:`link_ls.notebook.formats.loads`) builds for a well-formed v4 notebook, in
+one pass over the cells instead of four (decode into ``NotebookNode`` objects, a
+depth/surrogate walk over every value, a structure check, the rejoining of lines),
+as plain dicts. Anything else (not JSON, v3, a shape or depth the full loader
+refuses, text that spells a surrogate escape) gives None: the caller uses the full
+loader, which raises its one-line error or upgrades the notebook.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -180,3 +192,125 @@ def ipynb_text(node: dict[str, Any]) -> str | None:
         return "".join(parts)
     except (_Fallback, TypeError, ValueError, RecursionError):
         return None
+
+
+# -- reading ---------------------------------------------------------------------------
+#: the full loader's limits, :data:`link_ls.notebook.formats.MAX_DEPTH` and its surrogate
+#: pattern (formats imports this module, so they are repeated here; a test keeps them equal)
+MAX_DEPTH = 100
+#: a JSON escape that spells a surrogate: only then can a decoded string hold a lone one
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_CELL_TYPES = ("code", "markdown", "raw")
+_BUNDLES = ("execute_result", "display_data")
+
+
+def _shallow(obj: Any, depth: int) -> bool:
+    """No list or object in ``obj`` (itself at ``depth``) is deeper than :data:`MAX_DEPTH`."""
+    if depth > MAX_DEPTH:
+        return False
+    for v in obj.values() if type(obj) is dict else obj:
+        t = type(v)
+        # an empty one counts too: it is a list or object at depth + 1
+        if (t is dict or t is list) and (depth >= MAX_DEPTH or (v and not _shallow(v, depth + 1))):
+            return False
+    return True
+
+
+def _is_json_mime(mime: str) -> bool:
+    # nbformat.v4.rwbase._is_json_mime: JSON payloads are left as they are
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
+
+
+def _joined(lines: list[Any]) -> str | None:
+    """``"".join(lines)``, or None when not every line is a string (a join in C checks that)."""
+    try:
+        return "".join(lines)
+    except TypeError:
+        return None
+
+
+def _rejoin_bundle(data: Any) -> bool:
+    """``nbformat.v4.rwbase._rejoin_mimebundle`` in place; False where it would fail."""
+    if type(data) is not dict:
+        return False
+    for key, value in data.items():
+        if type(value) is list and not _is_json_mime(key):
+            text = _joined(value)
+            if text is not None:
+                data[key] = text
+    return True
+
+
+def _read_outputs(outputs: Any) -> bool:
+    if type(outputs) is not list:
+        return False
+    for out in outputs:
+        if type(out) is not dict:
+            return False
+        kind = out.get("output_type", "")
+        if kind in _BUNDLES:
+            if not _rejoin_bundle(out.get("data", {})):
+                return False
+        elif kind:
+            text = out.get("text", "")
+            if type(text) is list:
+                joined = _joined(text)
+                if joined is None:
+                    return False
+                out["text"] = joined
+    return True
+
+
+def _read_cell(c: Any) -> bool:
+    """One cell checked, its lines rejoined and its defaults set, as the full loader does."""
+    if type(c) is not dict or c.get("cell_type") not in _CELL_TYPES:
+        return False
+    # the defaults in the full loader's order: a missing key is added at the end
+    if type(c.setdefault("metadata", {})) is not dict:
+        return False
+    source = c.setdefault("source", "")
+    if type(source) is list:
+        joined = _joined(source)
+        if joined is None:
+            return False
+        c["source"] = joined
+    elif type(source) is not str:
+        return False
+    if "attachments" in c:
+        attachments = c["attachments"]
+        if type(attachments) is not dict or not all(map(_rejoin_bundle, attachments.values())):
+            return False
+    if c["cell_type"] == "code":
+        if not _read_outputs(c.setdefault("outputs", [])):
+            return False
+        c.setdefault("execution_count", None)
+    return True
+
+
+def read_ipynb(text: str) -> tuple[dict[str, Any], int] | None:
+    """The v4 notebook node in ``text`` and its nbformat minor, or None (use the full loader).
+
+    ``text`` has passed the full loader's own first checks (no lone surrogate, JSON
+    rather than jupytext text). The node is the full loader's, as plain dicts.
+    """
+    if SURROGATE_ESCAPE.search(text) is not None:
+        return None
+    try:
+        node = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(node) is not dict or node.get("nbformat") != 4 or type(node["nbformat"]) is not int:
+        return None
+    minor = node.get("nbformat_minor", 0)
+    cells = node.get("cells")
+    if type(minor) is not int or type(cells) is not list:
+        return None
+    if not all(map(_read_cell, cells)):
+        return None
+    node.setdefault("metadata", {})
+    # after the rejoining, lines are single strings: the walk sees few values per cell
+    if not _shallow(node, 1):
+        return None
+    return node, minor
