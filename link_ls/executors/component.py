@@ -23,7 +23,6 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from link_ls.cache.errors import CacheError, CacheRestoreError
@@ -32,7 +31,8 @@ from link_ls.cache.store import CacheStore
 from link_ls.cache.transfer import discard_staged, save_entry, stage_entries
 from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
-from link_ls.executors.remote import RemoteStore, mirror_root
+from link_ls.executors.remote import RemoteStore, open_store
+from link_ls.executors.trusted import task_user, trusted_entry
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
 #: empties the user namespace of an IPython kernel or shell, output history included, as
@@ -101,6 +101,7 @@ def run_component(
     failure (the result says it)."""
     t0 = time.time()
     try:
+        user = task_user(task)
         store, remote = open_store(task)
         session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
         _restore(session, store, remote, task)
@@ -133,6 +134,7 @@ def run_component(
             deleted=task.deletes,
             outputs=run.outputs,
             timeout=task.timeout,
+            user=user,  # the caller's key, whatever machine this is
         )
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, "CacheSaveError", str(e), t0, where)
@@ -157,30 +159,18 @@ def run_component(
     )
 
 
-def open_store(task: ComponentTask) -> tuple[CacheStore, RemoteStore | None]:
-    """The local store a task works in, and the remote one it mirrors (if any)."""
-    if task.store_url is None:
-        return CacheStore(Path(task.store_root), task.notebook), None
-    local = CacheStore(mirror_root(task.store_url), task.notebook)
-    return local, RemoteStore(task.store_url, task.notebook, local)
-
-
 def _restore(
     session: ComponentSession,
     store: CacheStore,
     remote: RemoteStore | None,
     task: ComponentTask,
 ) -> None:
-    """The supplying ancestors' entries into the namespace, all checked before any is applied."""
-    manifests = []
-    for name, key in task.ancestors:
-        m = remote.fetch(key) if remote is not None else store.usable(key)
-        if m is None:
-            raise CacheError(f"ancestor {name!r} has no usable entry in {store.root}")
-        manifests.append(m)
+    """The supplying ancestors' entries into the namespace, all checked before any is applied:
+    each must carry the caller's signature (``task.user``), else nothing is loaded."""
+    manifests = [trusted_entry(store, remote, task, name, key) for name, key in task.ancestors]
     if not manifests:
         return
-    failed = stage_entries(store, session, manifests, task.timeout)
+    failed = stage_entries(store, session, manifests, task.timeout, task_user(task))
     if failed:
         key, why = next(iter(failed.items()))
         name = next(n for n, k in task.ancestors if k == key)
