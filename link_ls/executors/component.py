@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from link_ls.cache.errors import CacheError, CacheRestoreError
+from link_ls.cache.keys import CacheKey
 from link_ls.cache.snippets import apply_code, parse_result
 from link_ls.cache.store import CacheStore
-from link_ls.cache.transfer import discard_staged, save_entry, stage_entries
+from link_ls.cache.transfer import discard_staged, save_entry, stage_and_apply
 from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
 from link_ls.executors.remote import RemoteStore, open_store
@@ -103,7 +104,6 @@ def run_component(
     try:
         user = task_user(task)
         store, remote = open_store(task)
-        session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
         _restore(session, store, remote, task)
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, type(e).__name__, str(e), t0, where)
@@ -159,28 +159,62 @@ def run_component(
     )
 
 
+class _Prelude:
+    """A session whose next helper message starts with ``code``: the namespace reset and the
+    parameters travel with the ancestors' restore, one kernel round trip instead of two."""
+
+    def __init__(self, session: ComponentSession, code: str) -> None:
+        self.session = session
+        self.pending = code
+        #: the kernel's own error from that message (died, timed out), not the cache's
+        self.error: Exception | None = None
+
+    def run_silent(self, code: str, timeout: float | None = None) -> str:
+        code, self.pending = self.pending + code, ""
+        try:
+            return self.session.run_silent(code, timeout)
+        except LinkError:
+            raise
+        except Exception as e:
+            self.error = e
+            raise
+
+
 def _restore(
     session: ComponentSession,
     store: CacheStore,
     remote: RemoteStore | None,
     task: ComponentTask,
 ) -> None:
-    """The supplying ancestors' entries into the namespace, all checked before any is applied:
-    each must carry the caller's signature (``task.user``), else nothing is loaded."""
+    """Reset the namespace, set the parameters, and put the supplying ancestors' entries in
+    it, all checked before any is applied: each must carry the caller's signature
+    (``task.user``), else nothing is loaded. One kernel message when all goes well."""
     manifests = [trusted_entry(store, remote, task, name, key) for name, key in task.ancestors]
-    if not manifests:
-        return
-    failed = stage_entries(store, session, manifests, task.timeout, task_user(task))
-    if failed:
-        key, why = next(iter(failed.items()))
-        name = next(n for n, k in task.ancestors if k == key)
-        discard_staged(session, task.timeout)
-        raise CacheError(f"cannot restore ancestor {name!r}: {why}")
-    # one round trip for all of them: the snippets apply in order and stop at a failure
+    prelude = _Prelude(session, RESET_CODE + task.parameters_code)
+    if manifests:
+        keys = [m.key for m in manifests]
+        try:
+            failed, applied = stage_and_apply(
+                store, prelude, manifests, task.timeout, task_user(task), apply=keys
+            )
+        except CacheRestoreError:
+            if prelude.error is not None:
+                raise prelude.error from None  # the kernel died or timed out: say that
+            raise
+        if failed:
+            key, why = next(iter(failed.items()))
+            name = next(n for n, k in task.ancestors if k == key)
+            discard_staged(session, task.timeout)
+            raise CacheError(f"cannot restore ancestor {name!r}: {why}")
+        if not applied:  # staged, not assigned (never expected): one message for all
+            _apply(session, keys, task.timeout)
+    if prelude.pending:
+        session.run_silent(prelude.pending, task.timeout)
+
+
+def _apply(session: ComponentSession, keys: list[CacheKey], timeout: float | None) -> None:
     try:
-        parse_result(
-            session.run_silent("".join(apply_code(m.key) for m in manifests), task.timeout)
-        )
+        parse_result(session.run_silent("".join(apply_code(k) for k in keys), timeout))
     except LinkError:
         raise
     except Exception as e:  # the kernel's own error type
