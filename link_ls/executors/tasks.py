@@ -117,7 +117,8 @@ def build_tasks(
     members = [s.index for s in plan.steps]
     rank = {idx: i for i, idx in enumerate(members)}
     code = parameters_code(params)
-    trust = tuple(trust_command(Path(nb.path), url or (str(root) if store else None)))
+    # a remote store is trusted where it is read: this machine's mirror folder
+    trust = tuple(trust_command(Path(nb.path), str(root) if store else None))
     tasks: list[ComponentTask] = []
     parents: dict[int, tuple[int, ...]] = {}
     for step in plan.steps:
