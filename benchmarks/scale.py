@@ -11,6 +11,8 @@ component time and the speed-up over serial. Target: >= 3x with 4 workers for 20
 components of width 8.
 
 ``--quick`` runs 48 components of 0.1 s (a smoke run of about half a minute).
+``--repeat N`` runs every executor N times, in rounds (serial and the others under the
+same load), and prints medians; each line shows the load average after the run.
 """
 
 from __future__ import annotations
@@ -108,12 +110,44 @@ def scaled(
     return wall, [c.duration for c in report.components if c.duration is not None]
 
 
+def _load() -> str:
+    """The 1-minute load average (the machine is shared: figures are read against it)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def _round(path: Path, executors: list[str], workers: int) -> list[tuple[str, float, list[float]]]:
+    """One run of each executor, in order, on the same pipeline."""
+    rows: list[tuple[str, float, list[float]]] = []
+    for ex in executors:
+        if ex == "serial":
+            wall, per = serial(path)
+        elif ex == "dask":
+            # a cluster is started once and reused, as with --scheduler; its start-up
+            # (worker processes importing Dask) is reported on a row of its own
+            from distributed import LocalCluster
+
+            t0 = time.monotonic()
+            with LocalCluster(n_workers=workers, threads_per_worker=1, silence_logs=40) as cluster:
+                start = time.monotonic() - t0
+                wall, per = scaled(path, ex, workers, cluster.scheduler_address)
+            rows.append((f"dask({workers})+start", wall + start, []))
+        else:
+            wall, per = scaled(path, ex, workers)
+        rows.append((ex if ex == "serial" else f"{ex}({workers})", wall, per))
+        print(f"  {rows[-1][0]:<16} {wall:7.1f} s   load {_load()}", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--components", type=int, default=200)
     ap.add_argument("--width", type=int, default=8)
     ap.add_argument("--sleep", type=float, default=0.2)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of every executor (medians)")
     ap.add_argument("--quick", action="store_true", help="48 components of 0.1 s")
     ap.add_argument(
         "--executors", default="serial,parallel,dask", help="comma-separated (default: all)"
@@ -121,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.components, args.sleep = 48, 0.1
+    walls: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    pers: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="link-ls-scale-") as tmp:
         path = Path(tmp) / "wide.ipynb"
         synth(path, args.components, args.width, args.sleep)
@@ -130,32 +167,24 @@ def main(argv: list[str] | None = None) -> int:
             f"(sleep alone: {ideal:.1f} s serial, "
             f"{ideal / min(args.workers, args.width):.1f} s on {args.workers} workers)"
         )
-        rows: list[tuple[str, float, list[float]]] = []
-        for ex in args.executors.split(","):
-            if ex == "serial":
-                wall, per = serial(path)
-            elif ex == "dask":
-                # a cluster is started once and reused, as with --scheduler; its start-up
-                # (worker processes importing Dask) is reported on a row of its own
-                from distributed import LocalCluster
-
-                t0 = time.monotonic()
-                with LocalCluster(
-                    n_workers=args.workers, threads_per_worker=1, silence_logs=40
-                ) as cluster:
-                    start = time.monotonic() - t0
-                    wall, per = scaled(path, ex, args.workers, cluster.scheduler_address)
-                rows.append((f"dask({args.workers})+start", wall + start, []))
-            else:
-                wall, per = scaled(path, ex, args.workers)
-            rows.append((ex if ex == "serial" else f"{ex}({args.workers})", wall, per))
-            print(f"  {rows[-1][0]:<16} {wall:7.1f} s", flush=True)
-    base = next((w for name, w, _ in rows if name == "serial"), None)
+        for r in range(args.repeat):
+            print(f"round {r + 1}/{args.repeat} (load {_load()})", flush=True)
+            rows = _round(path, args.executors.split(","), args.workers)
+            base = next((w for name, w, _ in rows if name == "serial"), None)
+            for name, wall, per in rows:
+                walls.setdefault(name, []).append(wall)
+                pers.setdefault(name, []).extend(per)
+                if base:
+                    # the speed-up of a round: serial and the executor under the same load
+                    ratios.setdefault(name, []).append(base / wall)
     print(f"\n{'executor':<16} {'wall s':>8} {'median component s':>19} {'speed-up':>9}")
-    for name, wall, per in rows:
+    for name, ws in walls.items():
+        per = pers[name]
         med = f"{statistics.median(per):.2f}" if per else "-"
-        ratio = f"{base / wall:.2f}x" if base else "-"
-        print(f"{name:<16} {wall:8.1f} {med:>19} {ratio:>9}")
+        ratio = f"{statistics.median(ratios[name]):.2f}x" if name in ratios else "-"
+        print(f"{name:<16} {statistics.median(ws):8.1f} {med:>19} {ratio:>9}")
+    if args.repeat > 1:
+        print(f"(medians of {args.repeat} rounds; speed-up: median of each round's ratio)")
     return 0
 
 

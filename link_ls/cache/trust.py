@@ -25,7 +25,7 @@ import os
 import secrets
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,13 @@ def default_key_path() -> Path:
 
 @dataclass(frozen=True)
 class UserKey:
-    """The user's secret cache key and its public id (a hash of it, safe to write down)."""
+    """The user's secret cache key and its public id (a hash of it, safe to write down).
 
-    secret: bytes
+    The secret is left out of ``repr`` (a key shipped to a Dask worker inside a task
+    must not end up in a log line that prints the task).
+    """
+
+    secret: bytes = field(repr=False)
     path: Path
 
     @property

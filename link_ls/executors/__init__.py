@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from link_ls.cache.errors import CacheError
-from link_ls.executors.component import open_store
+from link_ls.cache.trust import load_user_key
 from link_ls.executors.events import (
     ClusterReady,
     ComponentFinished,
@@ -39,6 +39,7 @@ from link_ls.executors.model import (
     UnsafePipelineError,
 )
 from link_ls.executors.tasks import build_tasks, refuse_unsafe, store_root
+from link_ls.executors.trusted import restore_up_front
 from link_ls.kernel.params import Override, ParamValue, parameters_json
 from link_ls.kernel.report import RunReport, StepStatus
 from link_ls.notebook import Notebook
@@ -80,24 +81,17 @@ def run_scaled(
     if options.workers is not None and options.workers < 1:
         raise ExecutorError("--workers must be at least 1")
     t0 = time.monotonic()
-    graph = build_tasks(nb, plan, params, overrides, options.store, options.timeout)
+    try:
+        # loaded once, here: every task carries it, so entries are signed and checked with
+        # the caller's key on any machine (a worker's own key would not be the caller's)
+        user = load_user_key()
+    except CacheError as e:
+        raise ExecutorError(f"cannot use the cache store: {e}") from None
+    graph = build_tasks(nb, plan, params, overrides, options.store, options.timeout, user)
     tasks = {t.index: t for t in graph.tasks}
     outcomes = Outcomes(tasks, graph.parents, on_event)
-    todo = []
-    for t in graph.tasks:
-        store, remote = open_store(t)
-        m = None
-        if options.reuse:
-            m = remote.fetch(t.key) if remote is not None else store.usable(t.key)
-        if m is not None:
-            try:
-                outputs = tuple(store.read_outputs(m))
-            except CacheError:
-                todo.append(t)
-                continue
-            outcomes.record(ComponentResult(t.index, StepStatus.RESTORED, outputs, where="cache"))
-        else:
-            todo.append(t)
+    found = restore_up_front(graph.tasks, outcomes, options.reuse, user)
+    todo = found.todo
     ev = cancel or threading.Event()
     dashboard: str | None = None
     workers: tuple[str, ...] = ()
@@ -113,6 +107,8 @@ def run_scaled(
         outcomes.results.get(s.index, ComponentResult(s.index, StepStatus.NOT_RUN))
         for s in plan.steps
     )
+    where = graph.store_url or str(graph.store_root)
+    saved = sum(1 for r in results if r.status is StepStatus.EXECUTED)
     report = RunReport(
         notebook=str(nb.path) if nb.path is not None else nb.display_name,
         kernel=options.executor,
@@ -122,6 +118,6 @@ def run_scaled(
         kernel_started=True,
         duration=time.monotonic() - t0,
         stopped=ev.is_set(),
+        cache=found.report(where, saved),
     )
-    where = graph.store_url or str(graph.store_root)
     return ScaleReport(options.executor, report, results, where, dashboard, workers)

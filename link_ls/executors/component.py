@@ -23,16 +23,17 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from link_ls.cache.errors import CacheError, CacheRestoreError
+from link_ls.cache.keys import CacheKey
 from link_ls.cache.snippets import apply_code, parse_result
 from link_ls.cache.store import CacheStore
-from link_ls.cache.transfer import discard_staged, save_entry, stage_entries
+from link_ls.cache.transfer import discard_staged, save_entry, stage_and_apply
 from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
-from link_ls.executors.remote import RemoteStore, mirror_root
+from link_ls.executors.remote import RemoteStore, open_store
+from link_ls.executors.trusted import task_user, trusted_entry
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
 #: empties the user namespace of an IPython kernel or shell, output history included, as
@@ -101,8 +102,8 @@ def run_component(
     failure (the result says it)."""
     t0 = time.time()
     try:
+        user = task_user(task)
         store, remote = open_store(task)
-        session.run_silent(RESET_CODE + task.parameters_code, task.timeout)
         _restore(session, store, remote, task)
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, type(e).__name__, str(e), t0, where)
@@ -133,6 +134,7 @@ def run_component(
             deleted=task.deletes,
             outputs=run.outputs,
             timeout=task.timeout,
+            user=user,  # the caller's key, whatever machine this is
         )
     except LinkError as e:
         return _fail(task, ErrorKind.CACHE, "CacheSaveError", str(e), t0, where)
@@ -157,12 +159,25 @@ def run_component(
     )
 
 
-def open_store(task: ComponentTask) -> tuple[CacheStore, RemoteStore | None]:
-    """The local store a task works in, and the remote one it mirrors (if any)."""
-    if task.store_url is None:
-        return CacheStore(Path(task.store_root), task.notebook), None
-    local = CacheStore(mirror_root(task.store_url), task.notebook)
-    return local, RemoteStore(task.store_url, task.notebook, local)
+class _Prelude:
+    """A session whose next helper message starts with ``code``: the namespace reset and the
+    parameters travel with the ancestors' restore, one kernel round trip instead of two."""
+
+    def __init__(self, session: ComponentSession, code: str) -> None:
+        self.session = session
+        self.pending = code
+        #: the kernel's own error from that message (died, timed out), not the cache's
+        self.error: Exception | None = None
+
+    def run_silent(self, code: str, timeout: float | None = None) -> str:
+        code, self.pending = self.pending + code, ""
+        try:
+            return self.session.run_silent(code, timeout)
+        except LinkError:
+            raise
+        except Exception as e:
+            self.error = e
+            raise
 
 
 def _restore(
@@ -171,26 +186,35 @@ def _restore(
     remote: RemoteStore | None,
     task: ComponentTask,
 ) -> None:
-    """The supplying ancestors' entries into the namespace, all checked before any is applied."""
-    manifests = []
-    for name, key in task.ancestors:
-        m = remote.fetch(key) if remote is not None else store.usable(key)
-        if m is None:
-            raise CacheError(f"ancestor {name!r} has no usable entry in {store.root}")
-        manifests.append(m)
-    if not manifests:
-        return
-    failed = stage_entries(store, session, manifests, task.timeout)
-    if failed:
-        key, why = next(iter(failed.items()))
-        name = next(n for n, k in task.ancestors if k == key)
-        discard_staged(session, task.timeout)
-        raise CacheError(f"cannot restore ancestor {name!r}: {why}")
-    # one round trip for all of them: the snippets apply in order and stop at a failure
+    """Reset the namespace, set the parameters, and put the supplying ancestors' entries in
+    it, all checked before any is applied: each must carry the caller's signature
+    (``task.user``), else nothing is loaded. One kernel message when all goes well."""
+    manifests = [trusted_entry(store, remote, task, name, key) for name, key in task.ancestors]
+    prelude = _Prelude(session, RESET_CODE + task.parameters_code)
+    if manifests:
+        keys = [m.key for m in manifests]
+        try:
+            failed, applied = stage_and_apply(
+                store, prelude, manifests, task.timeout, task_user(task), apply=keys
+            )
+        except CacheRestoreError:
+            if prelude.error is not None:
+                raise prelude.error from None  # the kernel died or timed out: say that
+            raise
+        if failed:
+            key, why = next(iter(failed.items()))
+            name = next(n for n, k in task.ancestors if k == key)
+            discard_staged(session, task.timeout)
+            raise CacheError(f"cannot restore ancestor {name!r}: {why}")
+        if not applied:  # staged, not assigned (never expected): one message for all
+            _apply(session, keys, task.timeout)
+    if prelude.pending:
+        session.run_silent(prelude.pending, task.timeout)
+
+
+def _apply(session: ComponentSession, keys: list[CacheKey], timeout: float | None) -> None:
     try:
-        parse_result(
-            session.run_silent("".join(apply_code(m.key) for m in manifests), task.timeout)
-        )
+        parse_result(session.run_silent("".join(apply_code(k) for k in keys), timeout))
     except LinkError:
         raise
     except Exception as e:  # the kernel's own error type

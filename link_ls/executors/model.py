@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from link_ls.cache.keys import CacheKey
+from link_ls.cache.trust import UserKey
 from link_ls.errors import LinkError
 from link_ls.kernel.report import RunReport, StepError, StepResult, StepStatus
 from link_ls.pipeline import Diagnostic, PlanStep
@@ -71,6 +72,12 @@ class ComponentTask:
     #: an fsspec URL when the store is remote: ``store_root`` is then only the caller's
     #: mirror, and each machine mirrors it in its own temporary folder
     store_url: str | None = None
+    #: the caller's cache key, loaded once by the caller and carried in memory (never
+    #: written on a worker): the task signs its entry with it and restores an ancestor only
+    #: when the ancestor's entry carries its valid signature (docs/scale.md, "Trust")
+    user: UserKey | None = field(default=None, repr=False, compare=False)
+    #: ``link-ls cache trust …`` for this notebook's store: what a refusal tells the user
+    trust_command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The ``parallel`` executor: independent branches at once on this machine, one kernel each.
 
-``workers`` Jupyter kernels are started on demand; a thread per kernel takes a ready
-component (every parent finished), runs it in that kernel with
-:func:`~link_ls.executors.component.run_component` (namespace reset, ancestors
-restored from the store, code, entry saved) and hands the kernel back. A component
+``workers`` Jupyter kernels are started at once; a thread per kernel takes a ready
+component (every parent finished) and the first kernel that is free and up, runs it
+there with :func:`~link_ls.executors.component.run_component` (namespace reset,
+ancestors restored from the store, code, entry saved) and hands the kernel back. A component
 whose ancestor failed is not run; the other branches go on.
 """
 
@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from typing import Any
 
 from link_ls.executors.component import CellRun, OutputCallback, run_component
 from link_ls.executors.events import ClusterReady, Outcomes
@@ -30,6 +31,18 @@ _KIND = {
 }
 
 
+def helper_message(code: str) -> str:
+    """Helper code (reset, restore, save) as one short line for the kernel.
+
+    IPython's input transformers tokenise a cell line by line before compiling it; for
+    the cache's snippets (thousands of characters, several a component) that took longer
+    than running them. A call of ``exec`` on the code as one string literal compiles the
+    same code in the same namespace, without the transformers: helper code uses no IPython
+    syntax.
+    """
+    return f"exec(compile({code!r}, '<link-ls>', 'exec'), get_ipython().user_ns)"
+
+
 class KernelComponentSession:
     """A :class:`KernelSession` as a ComponentSession (started on first use)."""
 
@@ -39,7 +52,7 @@ class KernelComponentSession:
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
         self.session.start()
-        return self.session.run_silent(code, timeout)
+        return self.session.run_silent(helper_message(code), timeout)
 
     def run_cell(
         self, source: str, timeout: float | None, on_output: OutputCallback | None
@@ -60,8 +73,9 @@ def _kernels(n: int, kernel: str | None, cwd: str) -> Iterator[list[KernelSessio
     try:
         yield sessions
     finally:
-        for s in sessions:
-            s.shutdown(now=True)
+        # all at once: each waits for its process to go
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-stop") as stop:
+            list(stop.map(lambda s: s.shutdown(now=True), sessions))
 
 
 def run_parallel(
@@ -76,9 +90,14 @@ def run_parallel(
         return
     n = max(1, min(options.worker_count, len(todo)))
     with _kernels(n, options.kernel, todo[0].cwd) as sessions:
+        #: kernels ready for a component; each joins when it has started
         free: queue.Queue[int] = queue.Queue()
-        for i in range(n):
-            free.put(i)
+
+        def start(slot: int) -> None:
+            try:
+                sessions[slot].start()
+            finally:
+                free.put(slot)  # one that failed to start fails the component that takes it
 
         def work(task: ComponentTask) -> ComponentResult:
             slot = free.get()
@@ -92,22 +111,37 @@ def run_parallel(
                 free.put(slot)
 
         pending: dict[Future[ComponentResult], int] = {}
-        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-parallel") as pool:
-            # all kernels start at once, before the first component: a branch must not
-            # wait for its kernel while its sibling already runs
-            list(pool.map(lambda k: k.start(), sessions))
-            if outcomes.sink is not None:
-                labels = tuple(f"kernel {i + 1} (pid {k.pid})" for i, k in enumerate(sessions))
-                outcomes.sink(ClusterReady("parallel", labels))
+        with (
+            ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-parallel") as pool,
+            ThreadPoolExecutor(max_workers=n, thread_name_prefix="link-ls-start") as starter,
+        ):
+            # all kernels start at once, and a ready component takes the first kernel that
+            # is up: the run does not wait for the slowest kernel to start, and no branch
+            # waits for one kernel while another is free
+            starts: list[Future[None]] = [starter.submit(start, i) for i in range(n)]
 
             def submit(task: ComponentTask) -> None:
                 pending[pool.submit(work, task)] = task.index
 
             for t in todo:
                 outcomes.release(t.index, submit, cancel.is_set())
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while pending or starts:
+                waiting: list[Future[Any]] = [*pending, *starts]
+                done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                if starts and all(f.done() for f in starts):
+                    _ready(sessions, starts, outcomes)
+                    starts = []
                 for fut in done:
-                    idx = pending.pop(fut)
-                    outcomes.record(fut.result())
-                    outcomes.release_children(idx, submit, cancel.is_set())
+                    if fut in pending:
+                        idx = pending.pop(fut)
+                        outcomes.record(fut.result())
+                        outcomes.release_children(idx, submit, cancel.is_set())
+
+
+def _ready(sessions: list[KernelSession], starts: list[Future[None]], outcomes: Outcomes) -> None:
+    """Every kernel is up: say where they are (or raise why one did not start)."""
+    for f in starts:
+        f.result()
+    if outcomes.sink is not None:
+        labels = tuple(f"kernel {i + 1} (pid {k.pid})" for i, k in enumerate(sessions))
+        outcomes.sink(ClusterReady("parallel", labels))

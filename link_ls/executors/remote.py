@@ -12,6 +12,9 @@ fsspec opens) is where machines meet. Same layout as the local store:
 - :meth:`RemoteStore.publish` copies a local entry up, the manifest last: object
   stores have no rename, so an entry exists for readers only once every file it lists
   is there, and a worker that dies mid-upload leaves no entry.
+
+The manifest travels byte for byte with its ``signatures.json``: whoever restores an
+entry checks the signature on the mirror's copy (:mod:`link_ls.executors.trusted`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
 from link_ls.cache.model import MANIFEST_NAME, EntryManifest, entry_from_json
 from link_ls.cache.store import CacheStore
-from link_ls.executors.model import ExecutorError
+from link_ls.cache.trust import SIGNATURES_NAME, UserKey
+from link_ls.executors.model import ComponentTask, ExecutorError
 
 #: the largest manifest read from a remote store (a manifest lists files, it is small)
 MAX_MANIFEST = 1 << 20
@@ -66,8 +70,9 @@ class RemoteStore:
     def _path(self, key: CacheKey, name: str) -> str:
         return f"{self.base}/{key}/{name}"
 
-    def manifest(self, key: CacheKey) -> EntryManifest | None:
-        """The remote entry's manifest, strictly parsed; None when there is none."""
+    def manifest(self, key: CacheKey) -> tuple[EntryManifest, bytes] | None:
+        """The remote entry's manifest, strictly parsed, and its exact bytes (what is signed);
+        None when there is none."""
         path = self._path(key, MANIFEST_NAME)
         try:
             with self.fs.open(path, "rb") as f:
@@ -80,16 +85,19 @@ class RemoteStore:
             m = entry_from_json(json.loads(raw.decode("utf-8")), f"{self.url}: {key}")
         except (ValueError, CacheError):
             return None
-        return m if m.key == key else None
+        return (m, raw) if m.key == key else None
 
-    def fetch(self, key: CacheKey) -> EntryManifest | None:
-        """The entry in the local mirror, copied down first when only the remote has it."""
-        have = self.local.usable(key)
-        if have is not None:
+    def fetch(self, key: CacheKey, user: UserKey) -> EntryManifest | None:
+        """The entry in the local mirror, copied down first unless the mirror already holds
+        a complete one that ``user`` signed (whether the copy is trusted is the caller's
+        check: this only moves bytes)."""
+        have = self.local.trusted_manifest(key, user)
+        if have is not None and have.usable and self.local.complete(have):
             return have
-        m = self.manifest(key)
-        if m is None or not m.usable:
+        got = self.manifest(key)
+        if got is None or not got[0].usable:
             return None
+        m, raw = got
         with self.local.staging() as stage:
             for rec in m.files:
                 dest = stage / rec.path
@@ -100,7 +108,9 @@ class RemoteStore:
                     return None
                 if dest.stat().st_size != rec.size:
                     return None
-            (stage / MANIFEST_NAME).write_text(json.dumps(m.to_json()), encoding="utf-8")
+            with contextlib.suppress(FileNotFoundError, OSError):
+                self.fs.get_file(self._path(key, SIGNATURES_NAME), str(stage / SIGNATURES_NAME))
+            (stage / MANIFEST_NAME).write_bytes(raw)  # the signed bytes, not a re-encoding
             self.local.commit(stage, key)
         return self.local.usable(key)
 
@@ -115,8 +125,18 @@ class RemoteStore:
                 target = self._path(key, rec.path)
                 self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
                 self.fs.put_file(str(folder / rec.path), target)
+            if (folder / SIGNATURES_NAME).is_file():
+                self.fs.put_file(str(folder / SIGNATURES_NAME), self._path(key, SIGNATURES_NAME))
             self.fs.put_file(str(folder / MANIFEST_NAME), self._path(key, MANIFEST_NAME))
         except OSError as e:
             with contextlib.suppress(OSError):
                 self.fs.rm(f"{self.base}/{key}", recursive=True)
             raise CacheError(f"cannot write to {self.url}: {e}") from None
+
+
+def open_store(task: ComponentTask) -> tuple[CacheStore, RemoteStore | None]:
+    """The local store a task works in, and the remote one it mirrors (if any)."""
+    if task.store_url is None:
+        return CacheStore(Path(task.store_root), task.notebook), None
+    local = CacheStore(mirror_root(task.store_url), task.notebook)
+    return local, RemoteStore(task.store_url, task.notebook, local)

@@ -151,13 +151,17 @@ class ShellSession:
         return CellRun(collector.snapshot(), error, count)
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
-        """Run helper code; its stdout. Raises RuntimeError when the code raises."""
+        """Run helper code; its stdout. Raises RuntimeError when the code raises.
+
+        Compiled and run as plain Python in the shell's namespace: helper code uses no
+        IPython syntax, and IPython's input transformers cost more than running it.
+        """
         collector = OutputCollector()
         with COMPONENT_LOCK, self._capture(collector):
-            result = self.shell.run_cell(code, store_history=False, silent=True)
-        if not result.success:
-            exc = result.error_in_exec or result.error_before_exec
-            raise RuntimeError(f"{type(exc).__name__}: {exc}")
+            try:
+                exec(compile(code, "<link-ls>", "exec"), self.shell.user_ns)
+            except Exception as exc:
+                raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
         return "".join(
             str(o.get("text", "")) for o in collector.outputs if o.get("name") == "stdout"
         )

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 
 from link_ls.cache.keys import compute_keys, effective_parameters
 from link_ls.cache.store import CacheStore, default_root
+from link_ls.cache.trust import UserKey
 from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipelineError
 from link_ls.kernel.params import Override, ParamValue, parameters_code
 from link_ls.notebook import Notebook
@@ -99,8 +100,13 @@ def build_tasks(
     overrides: Mapping[str, Override] | None,
     store: str | None,
     timeout: float | None,
+    user: UserKey | None = None,
 ) -> TaskGraph:
-    """Tasks for every plan step, keyed exactly as a serial run keys them."""
+    """Tasks for every plan step, keyed exactly as a serial run keys them, each carrying
+    ``user``: the caller's key, which signs and checks every entry the tasks touch."""
+    # here, not at the top: Dask workers import this package and need no kernel client
+    from link_ls.cache.runner import trust_command
+
     p = build(nb)
     refuse_unsafe(p, plan)
     if nb.language != "python":
@@ -111,6 +117,8 @@ def build_tasks(
     members = [s.index for s in plan.steps]
     rank = {idx: i for i, idx in enumerate(members)}
     code = parameters_code(params)
+    # a remote store is trusted where it is read: this machine's mirror folder
+    trust = tuple(trust_command(Path(nb.path), str(root) if store else None))
     tasks: list[ComponentTask] = []
     parents: dict[int, tuple[int, ...]] = {}
     for step in plan.steps:
@@ -134,6 +142,8 @@ def build_tasks(
                 cwd=str(Path(nb.path).absolute().parent),
                 timeout=timeout,
                 store_url=url,
+                user=user,
+                trust_command=trust,
             )
         )
         parents[idx] = tuple(x for x in p.parents(idx) if x in rank)

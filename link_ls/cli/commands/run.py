@@ -171,6 +171,9 @@ def _run_scaled(
     finally:
         restore()
     report = scaled.report
+    for note in (report.cache or {}).get("notes", ()):
+        # untrusted entries met up front, as a serial run says them (docs/cache.md, "Trust")
+        err_console.print(f"link-ls: cache: {note}", markup=False, highlight=False)
     console.print(summary_table(scaled, names))
     console.print(_summary(report) + f" (store {escape(scaled.store)})")
     if target is not None:
