@@ -16,8 +16,9 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 
-import type { IBegun, ICellView, IDone, IFix, IFixResult, IStep, IView } from './protocol';
+import type { IBegun, ICellView, IDone, IEnded, IFix, IFixResult, IStep, IView } from './protocol';
 import { execute, rpc } from './rpc';
+import { offerTrust } from './trust';
 
 /** controllers by client id, for the server's `link/lab/execute` requests */
 const CONTROLLERS = new Map<string, NotebookLink>();
@@ -404,6 +405,7 @@ export class NotebookLink {
     };
     session.statusChanged.connect(watch);
     let begun: IBegun | null = null;
+    let ended: IEnded | undefined;
     try {
       await session.ready;
       if (!session.session?.kernel) {
@@ -422,11 +424,15 @@ export class NotebookLink {
       session.statusChanged.disconnect(watch);
       this.running = false;
       if (begun) {
-        await this.command('link.lab.end', { run: begun.run }).catch(() => undefined);
+        ended = await this.command<IEnded>('link.lab.end', { run: begun.run }).catch(() => undefined);
       }
       // how many runs ended, for scripts and tests that wait for one
       this.panel.node.dataset.linkLsRuns = String(++this.finished);
       this.schedule(50);
+    }
+    if (ended?.cache) {
+      // entries left out for want of trust: ask, naming where they came from (not awaited)
+      void offerTrust(this, ended.cache, () => this.run(mode, index));
     }
   }
 

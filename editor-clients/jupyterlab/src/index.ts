@@ -11,6 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { NotebookLink } from './controller';
 import { GraphPanel } from './graph';
+import { trustCommand } from './trust';
 import { diffWithRevision, exportCache, exportPipeline, history, importCache, importPipeline } from './commands';
 
 const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
@@ -103,6 +104,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     add('link-ls:import-pipeline', 'link-ls: Import a pipeline…', withLink(importPipeline));
     add('link-ls:export-cache', 'link-ls: Export the cache…', withLink(exportCache));
     add('link-ls:import-cache', 'link-ls: Import a cache archive…', withLink(importCache));
+    add('link-ls:trust-cache', 'link-ls: Trust the cache (sign its entries with your key)', withLink(trustCommand));
     for (const id of ['link-ls:run-up-to', 'link-ls:run-cell']) {
       app.contextMenu.addItem({ command: id, selector: '.jp-Notebook .jp-Cell', rank: 20 });
     }

@@ -57,3 +57,41 @@ export interface IDone {
   saved: boolean;
   note: string;
 }
+
+/** A cache entry a run did not restore: untrusted (imported / another key) or refused (altered). */
+export interface ICacheEntryNote {
+  index: number;
+  id: string;
+  name: string;
+  trust: string;
+  /** where it came from, in words ("imported from x.tar.gz (made by …)") */
+  reason: string;
+  origin: Record<string, unknown> | null;
+}
+
+/** What the cache did in a run (`PipelineStepCache.report()`, as `link.run` reports it). */
+export interface IRunCache {
+  store: string;
+  restored: number;
+  saved: number;
+  untrusted: ICacheEntryNote[];
+  refused: ICacheEntryNote[];
+  trustCommand: string[] | null;
+  notes: string[];
+}
+
+export interface IEnded {
+  ended: boolean;
+  restored?: string[];
+  executed?: string[];
+  notes?: string[];
+  cache?: IRunCache | null;
+}
+
+/** `link.cache.trust`'s answer */
+export interface ITrusted {
+  store: string;
+  trusted: number;
+  alreadyTrusted: number;
+  refused: number;
+}

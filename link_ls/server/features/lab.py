@@ -6,7 +6,9 @@ included. A run happens in the notebook's **own** kernel, driven by the extensio
 step by step, with the cache decided here (``link_ls.cache.PipelineStepCache``,
 the CLI's own): ``link.lab.begin`` plans and prepares, ``link.lab.step`` says
 execute / restored (variables put into the kernel, outputs returned) / skipped,
-``link.lab.done`` saves what executed, ``link.lab.end`` forgets the run. Whatever
+``link.lab.done`` saves what executed, ``link.lab.end`` forgets the run and reports
+what the cache did (``PipelineStepCache.report()``: entries left out as untrusted, with
+their origin, so the extension can ask whether to trust them). Whatever
 must run in the kernel for the cache (the snippets of ``link_ls.cache.snippets``)
 goes to the extension as a ``link/lab/execute`` request ``{client, code}``
 answered with ``{stdout}``; the extension runs it silently in the kernel.
@@ -277,6 +279,9 @@ async def end(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
         "restored": r.restored,
         "executed": r.executed,
         "notes": list(r.cache.notes) if r.cache is not None else [],
+        # what the cache did, as link.run's report has it: the client asks before trusting
+        # the `untrusted` entries (each naming its origin), then runs again
+        "cache": r.cache.report() if r.cache is not None else None,
     }
 
 

@@ -1,8 +1,9 @@
 """A real Jupyter server with jupyter-lsp on loopback, one per test module of the JupyterLab tests.
 
 Random free port, random token, a temporary root folder holding the fixture notebook,
-and Jupyter's config/data/runtime folders in the temporary folder too, so the user's
-own Jupyter settings play no part. link-ls is found through its entry point only.
+and Jupyter's config/data/runtime folders (and link-ls's cache signing key) in the
+temporary folder too, so the user's own Jupyter settings and key play no part. link-ls
+is found through its entry point only.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Jupyter:
     token: str
     root: Path
     log: Path
+    #: the cache signing key of the server's user (``LINK_LS_CACHE_KEY_FILE``), not the developer's
+    key_file: Path
 
     @property
     def base(self) -> str:
@@ -104,15 +107,19 @@ def jupyter(
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     OUTPUT.mkdir(exist_ok=True)
-    j = Jupyter(_free_port(), secrets.token_hex(16), root, work / "jupyter-server.log")
+    j = Jupyter(
+        _free_port(), secrets.token_hex(16), root, work / "jupyter-server.log", work / "lab.key"
+    )
     env = {
         **os.environ,
+        "LINK_LS_CACHE_KEY_FILE": str(j.key_file),
         "JUPYTER_CONFIG_DIR": str(work / "config"),
         "JUPYTER_DATA_DIR": str(work / "data"),
         "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
     }
+    env.pop("LINK_LS_CACHE_DIR", None)  # each notebook's store beside it, in the root folder
     argv = [
         sys.executable,
         "-m",

@@ -97,7 +97,11 @@ def _headers_appear(py: Path, env: dict[str, str], work: Path) -> None:
     root.mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "pipeline.ipynb", root / "pipeline.ipynb")
     j = Jupyter(
-        _free_port(), "t" + hashlib.sha256(str(run).encode()).hexdigest()[:20], root, run / "log"
+        _free_port(),
+        "t" + hashlib.sha256(str(run).encode()).hexdigest()[:20],
+        root,
+        run / "log",
+        run / "lab.key",
     )
     env = {
         **env,

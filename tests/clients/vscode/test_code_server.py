@@ -1,10 +1,13 @@
 """The VS Code extension in a real code-server, driven by Playwright in headless Chromium:
-lens, edge diagnostic, run up to a cell with its output in the notebook, quick fix."""
+lens, edge diagnostic, run up to a cell with its output in the notebook, quick fix; the
+prompt before trusting an imported cache (issue 18)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,26 +56,31 @@ def parents_of(nb_path: Path, component: str) -> list[str]:
     raise AssertionError(f"no component {component} in {nb_path}")
 
 
+SETTINGS: dict[str, object] = {
+    "security.workspace.trust.enabled": False,
+    "link-ls.server.path": str(LINK_LS),
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": False,
+    "extensions.ignoreRecommendations": True,
+    "extensions.autoCheckUpdates": False,
+    "telemetry.telemetryLevel": "off",
+    "git.enabled": False,
+    "notebook.output.scrolling": False,
+    "chat.disableAIFeatures": True,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+}
+
+
+def launcher_for(tmp_path: Path) -> Launcher:
+    launcher = Launcher(find_setup(), tmp_path / "code-server")
+    launcher.install_extension(VSIX)
+    launcher.write_settings(SETTINGS)
+    return launcher
+
+
 @pytest.fixture
 def code_server(tmp_path: Path) -> Iterator[CodeServer]:
-    setup = find_setup()
-    launcher = Launcher(setup, tmp_path / "code-server")
-    launcher.install_extension(VSIX)
-    launcher.write_settings(
-        {
-            "security.workspace.trust.enabled": False,
-            "link-ls.server.path": str(LINK_LS),
-            "workbench.startupEditor": "none",
-            "workbench.tips.enabled": False,
-            "extensions.ignoreRecommendations": True,
-            "extensions.autoCheckUpdates": False,
-            "telemetry.telemetryLevel": "off",
-            "git.enabled": False,
-            "notebook.output.scrolling": False,
-            "chat.disableAIFeatures": True,
-            "workbench.secondarySideBar.defaultVisibility": "hidden",
-        }
-    )
+    launcher = launcher_for(tmp_path)
     workspace = tmp_path / "workspace"
     nb = copy_example("pipeline.ipynb", workspace)
     drop_parent(nb, "report")
@@ -225,3 +233,116 @@ def test_lens_diagnostic_run_and_quick_fix(code_server: CodeServer, browser: Bro
     )
     assert "report (#9)" in outputs_text(page)
     shot("pipeline-graph")
+
+
+ARCHIVE = "shared-results.tar.gz"
+
+
+def cli(workspace: Path, key: Path, *args: str) -> str:
+    """``link-ls`` in the workspace with the signing key ``key`` (not the developer's)."""
+    env = {**os.environ, "LINK_LS_CACHE_KEY_FILE": str(key)}
+    env.pop("LINK_LS_CACHE_DIR", None)
+    done = subprocess.run(
+        [str(LINK_LS), *args], cwd=workspace, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def seed_untrusted(nb_path: Path, colleague: Path, log: Path) -> None:
+    """Link's cache flag on every component, `split` noting each execution in ``log``; then a
+    colleague's results (run under their key, exported) imported beside it without --trust."""
+    nb = json.loads(nb_path.read_text())
+    for cell in nb["cells"]:
+        canvas = cell.get("metadata", {}).get("canvas")
+        if canvas and canvas.get("isComponent"):
+            canvas["diskcache"] = True
+        if canvas and canvas.get("name") == "split":
+            cell["source"] = f"print('split', file=open({str(log)!r}, 'a'))\n" + "".join(
+                cell["source"]
+            )
+    nb_path.write_text(json.dumps(nb, indent=1) + "\n")
+    ws, name, elsewhere = nb_path.parent, nb_path.name, str(nb_path.parent.parent / "colleague")
+    cli(ws, colleague, "run", name, "--cache-all", "--cache-dir", elsewhere)
+    cli(
+        ws,
+        colleague,
+        "cache",
+        "export",
+        name,
+        "-o",
+        str(ws.parent / ARCHIVE),
+        "--cache-dir",
+        elsewhere,
+    )
+    cli(ws, colleague, "cache", "import", str(ws.parent / ARCHIVE), "--notebook", name)
+    log.unlink()
+
+
+def toasts_text(page: Page) -> str:
+    toasts = page.locator(".notifications-toasts")
+    return toasts.inner_text() if toasts.count() else ""
+
+
+@pytest.mark.timeout(900)
+def test_untrusted_cache_prompt_trust_and_rerun_restores(tmp_path: Path, browser: Browser) -> None:
+    launcher = launcher_for(tmp_path)
+    key = tmp_path / "user.key"
+    # code-server, its extension host and link-ls sign with the user's own key
+    launcher.env["LINK_LS_CACHE_KEY_FILE"] = str(key)
+    launcher.env.pop("LINK_LS_CACHE_DIR", None)
+    workspace = tmp_path / "workspace"
+    nb = copy_example("pipeline.ipynb", workspace)
+    log = tmp_path / "split-executions.log"
+    seed_untrusted(nb, tmp_path / "colleague.key", log)
+
+    def trust() -> set[str]:
+        out = cli(workspace, key, "cache", "list", nb.name, "--format", "json")
+        return {str(c["trust"]) for c in json.loads(out)["components"]}
+
+    assert trust() == {"unsigned"}
+    with launcher.serve(workspace) as cs:
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        shot = Shots(page)
+        page.goto(cs.url)
+        page.locator(".monaco-workbench").wait_for(timeout=WAIT * 1000)
+        open_file(page, nb.name)
+        # untrusted entries do not count as cached: a run would execute them
+        lens = page.locator(".codelens-decoration a", has_text="Run up to here (3 cells, 0 cached)")
+        lens.first.wait_for(timeout=WAIT * 1000)
+        lens.first.click()
+        # the run executes load_data, clean and split, then asks, naming the archive
+        poll(
+            "the trust prompt",
+            lambda: "untrusted (imported from " + ARCHIVE in toasts_text(page),
+            seen=lambda: toasts_text(page),
+        )
+        shot("trust-prompt")
+        prompt = toasts_text(page)
+        assert "1 cached component is untrusted" in prompt and "made by " in prompt, prompt
+        assert "Trust this cache and re-run?" in prompt, prompt
+        assert log.read_text() == "split\n"  # executed, not restored
+        assert "train=" in outputs_text(page)
+        # no outputs left: what comes back next comes from the cache
+        run_command(page, "Notebook: Clear All Outputs")
+        poll("the outputs cleared", lambda: "train=" not in outputs_text(page))
+        toast = page.locator(".notification-toast", has_text="untrusted")
+        toast.locator(".monaco-button", has_text="Trust and re-run").click()
+        poll(
+            "the trusted entries",
+            lambda: "8 cache entries trusted" in toasts_text(page),
+            seen=lambda: toasts_text(page),
+        )
+        poll(
+            "the restored outputs",
+            lambda: "train=" in outputs_text(page),
+            seen=lambda: outputs_text(page),
+        )
+        # the lenses follow: the trusted entries now cover the run
+        page.locator(
+            ".codelens-decoration a", has_text="Run up to here (3 cells, 3 cached)"
+        ).first.wait_for(timeout=WAIT * 1000)
+        shot("trusted-rerun-restored")
+        assert log.read_text() == "split\n"  # restored: `split` did not run again
+        assert "untrusted" not in toasts_text(page)  # nothing left to ask about
+    assert trust() == {"trusted"}
