@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,27 +10,14 @@ from typing import Any
 
 import pytest
 
-from link_ls.cache.trust import KEY_FILE_ENV
 from link_ls.executors import ExecutorOptions, ScaleReport, run_scaled
 from link_ls.kernel.params import resolve_parameters
 from link_ls.notebook import load
 from link_ls.usecases import run as runs
+from tests.cache.conftest import user_cache_key  # the session's own key, never the user's
 from tests.exchange.exchange_nb import EXAMPLE, component, notebook
 
-__all__ = ["EXAMPLE", "component", "write_pipeline"]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def user_cache_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Runs sign and check with a key of the test session's own, never the real user's."""
-    path = tmp_path_factory.mktemp("config") / "link-ls" / "cache.key"
-    old = os.environ.get(KEY_FILE_ENV)
-    os.environ[KEY_FILE_ENV] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop(KEY_FILE_ENV, None)
-    else:
-        os.environ[KEY_FILE_ENV] = old
+__all__ = ["EXAMPLE", "component", "user_cache_key", "write_pipeline"]
 
 
 @pytest.fixture(scope="session")
