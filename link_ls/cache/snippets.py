@@ -343,17 +343,6 @@ class SaveReport:
     absent: tuple[str, ...]
 
 
-def _one_literal(code: str) -> str:
-    """``code`` sent as one string literal run by ``exec``, on a line of its own.
-
-    IPython tokenizes and transforms every cell in Python before compiling it,
-    which for a snippet of a few hundred lines costs more than running it; a
-    single string literal passes through in well under a millisecond. ``exec``
-    at the top of a cell runs in the user's namespace, as the cell itself would.
-    """
-    return f"\nexec(compile({code!r}, '<link-ls cache>', 'exec'))\n"
-
-
 def save_code(names: Sequence[str], folder: Path) -> str:
     """Code that saves ``names`` from the kernel namespace into ``folder/vars/NNN.<ext>``.
 
@@ -363,13 +352,11 @@ def save_code(names: Sequence[str], folder: Path) -> str:
     JSON-able built-ins as ``.json``; anything else is pickled with cloudpickle.
     """
     # Template substitutes in one pass, so a name or path can never be re-substituted
-    return _one_literal(
-        _SAVE.substitute(
-            marker=repr(MARKER),
-            names=repr(list(names)),
-            folder=repr(str(folder)),
-            json_limit=JSON_ELEMENT_LIMIT,
-        )
+    return _SAVE.substitute(
+        marker=repr(MARKER),
+        names=repr(list(names)),
+        folder=repr(str(folder)),
+        json_limit=JSON_ELEMENT_LIMIT,
     )
 
 
@@ -411,28 +398,24 @@ def stage_code(
         (key, [(n, str(p), size, digest, fmt) for n, p, size, digest, fmt in items], list(deleted))
         for key, items, deleted in entries
     ]
-    return _one_literal(
-        _STAGE.substitute(
-            marker=repr(MARKER),
-            box=repr(STAGING_MODULE),
-            entries=repr(flat),
-            fresh=repr(fresh),
-            apply=repr([str(k) for k in apply]),
-            stamps=repr({str(p): list(s) for p, s in (stamps or {}).items()}),
-        )
+    return _STAGE.substitute(
+        marker=repr(MARKER),
+        box=repr(STAGING_MODULE),
+        entries=repr(flat),
+        fresh=repr(fresh),
+        apply=repr([str(k) for k in apply]),
+        stamps=repr({str(p): list(s) for p, s in (stamps or {}).items()}),
     )
 
 
 def apply_code(key: str) -> str:
     """Code that moves one staged entry into the user namespace (deletes first)."""
-    return _one_literal(
-        _APPLY.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), key=repr(key))
-    )
+    return _APPLY.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE), key=repr(key))
 
 
 def discard_code() -> str:
     """Code that drops whatever is still staged (a run that stopped early)."""
-    return _one_literal(_DISCARD.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE)))
+    return _DISCARD.substitute(marker=repr(MARKER), box=repr(STAGING_MODULE))
 
 
 def parse_result(stdout: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from link_ls.errors import LinkError
 from link_ls.executors.model import ComponentResult, ComponentTask
 from link_ls.executors.remote import RemoteStore, open_store
 from link_ls.executors.trusted import task_user, trusted_entry
+from link_ls.kernel.helpercode import join_code
 from link_ls.kernel.report import ErrorKind, StepError, StepStatus
 
 #: empties the user namespace of an IPython kernel or shell, output history included, as
@@ -170,7 +171,7 @@ class _Prelude:
         self.error: Exception | None = None
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
-        code, self.pending = self.pending + code, ""
+        code, self.pending = join_code(self.pending, code), ""
         try:
             return self.session.run_silent(code, timeout)
         except LinkError:
@@ -190,7 +191,7 @@ def _restore(
     it, all checked before any is applied: each must carry the caller's signature
     (``task.user``), else nothing is loaded. One kernel message when all goes well."""
     manifests = [trusted_entry(store, remote, task, name, key) for name, key in task.ancestors]
-    prelude = _Prelude(session, RESET_CODE + task.parameters_code)
+    prelude = _Prelude(session, join_code(RESET_CODE, task.parameters_code))
     if manifests:
         keys = [m.key for m in manifests]
         try:
@@ -214,7 +215,7 @@ def _restore(
 
 def _apply(session: ComponentSession, keys: list[CacheKey], timeout: float | None) -> None:
     try:
-        parse_result(session.run_silent("".join(apply_code(k) for k in keys), timeout))
+        parse_result(session.run_silent(join_code(*(apply_code(k) for k in keys)), timeout))
     except LinkError:
         raise
     except Exception as e:  # the kernel's own error type

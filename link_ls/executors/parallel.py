@@ -31,18 +31,6 @@ _KIND = {
 }
 
 
-def helper_message(code: str) -> str:
-    """Helper code (reset, restore, save) as one short line for the kernel.
-
-    IPython's input transformers tokenise a cell line by line before compiling it; for
-    the cache's snippets (thousands of characters, several a component) that took longer
-    than running them. A call of ``exec`` on the code as one string literal compiles the
-    same code in the same namespace, without the transformers: helper code uses no IPython
-    syntax.
-    """
-    return f"exec(compile({code!r}, '<link-ls>', 'exec'), get_ipython().user_ns)"
-
-
 class KernelComponentSession:
     """A :class:`KernelSession` as a ComponentSession (started on first use)."""
 
@@ -52,7 +40,7 @@ class KernelComponentSession:
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
         self.session.start()
-        return self.session.run_silent(helper_message(code), timeout)
+        return self.session.run_silent(code, timeout)
 
     def run_cell(
         self, source: str, timeout: float | None, on_output: OutputCallback | None

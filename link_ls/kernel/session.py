@@ -36,6 +36,7 @@ from link_ls.kernel.errors import (
     KernelStartError,
     KernelTimeoutError,
 )
+from link_ls.kernel.helpercode import helper_cell
 from link_ls.kernel.outputs import OutputCallback, OutputCollector
 from link_ls.kernel.spec import DEFAULT_KERNEL, LinkKernelSpecManager, resolve_spec
 
@@ -293,8 +294,11 @@ class KernelSession:
 
         Raises :class:`KernelExecError` when the code raises, :class:`KernelTimeoutError`
         when it overruns ``timeout`` (it is interrupted), :class:`KernelDiedError` when
-        the kernel dies.
+        the kernel dies. In a Python kernel ``code`` must be plain Python (no magics): it
+        runs as one ``exec`` (:func:`link_ls.kernel.helpercode.helper_cell`).
         """
+        if self.language == "python":
+            code = helper_cell(code)
         ex = self.execute(code, timeout=timeout, silent=True)
         if ex.status is ExecStatus.OK:
             return ex.stdout()

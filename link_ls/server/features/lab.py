@@ -83,7 +83,9 @@ class _LabKernel:
         self.ls, self.loop, self.client = ls, loop, client
 
     def run_silent(self, code: str, timeout: float | None = None) -> str:
-        params = {"client": self.client, "code": code}
+        from link_ls.kernel.helpercode import helper_cell
+
+        params = {"client": self.client, "code": helper_cell(code)}
         fut = asyncio.run_coroutine_threadsafe(self._request(params), self.loop)
         reply = fut.result(timeout or SNIPPET_TIMEOUT)
         error, stdout = _field(reply, "error"), _field(reply, "stdout")
