@@ -176,14 +176,7 @@ def _run_scaled(
         err_console.print(f"link-ls: cache: {note}", markup=False, highlight=False)
     console.print(summary_table(scaled, names))
     console.print(_summary(report) + f" (store {escape(scaled.store)})")
-    if target is not None:
-        out_nb, out_path = target
-        runs.write_outputs(out_nb, report, out_path)
-        console.print(f"wrote {escape(str(out_path))}")
-    if report.ok:
-        return 0
-    err_console.print(f"link-ls: {failure_message(report)}", markup=False, highlight=False)
-    return 130 if report.outcome is RunOutcome.INTERRUPTED else 1
+    return _finish(report, target)
 
 
 def _plan(nb: Notebook, args: argparse.Namespace) -> RunPlan:
@@ -361,6 +354,11 @@ def run(args: argparse.Namespace) -> int:
     console.print(_summary(report))
     for warning in report.warnings:
         err_console.print(f"link-ls: warning: {warning}", markup=False, highlight=False)
+    return _finish(report, target)
+
+
+def _finish(report: RunReport, target: tuple[Notebook, Path] | None) -> int:
+    """Write the outputs where asked, say why a failed run failed; the exit status."""
     if target is not None:
         out_nb, out_path = target
         runs.write_outputs(out_nb, report, out_path)
