@@ -19,7 +19,7 @@ ORDER = 60
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "export",
-        help="export the pipeline (or chosen components) as JSON or a Python script",
+        help="export the pipeline (or chosen components): JSON, Python script, Kubeflow",
         description="Export a pipeline notebook's components with their code, edges and "
         "parameters as JSON: link-ls's own format (default) or MakinaRocks Link's pipeline "
         "file (--format link, byte for byte as Link writes it), or as a runnable Python "
