@@ -513,8 +513,21 @@ const STATE_TEXT: Record<string, string> = {
   'never-run': 'never run',
   'up-to-date': 'up to date',
   stale: 'stale',
-  cached: 'cached'
+  cached: 'cached',
+  untrusted: 'untrusted'
 };
+
+/** The state's tooltip: the server's note (an untrusted entry's origin), else what it means. */
+function stateTip(cv: ICellView): string {
+  if (cv.state === 'untrusted') {
+    return (
+      `link-ls: a cache entry of ${cv.name} is untrusted (${cv.note || 'not signed by your key'}): ` +
+      'a run executes it instead of restoring it until you trust the cache ' +
+      '(“link-ls: Trust the cache”, or “Trust and re-run” after a run)'
+    );
+  }
+  return cv.note || 'link-ls: this component’s state (from the server)';
+}
 
 /** The compact header above a component cell: name, state, parents, run buttons, last run. */
 class Header extends Widget {
@@ -537,7 +550,7 @@ class Header extends Widget {
     };
     el('span', 'link-ls-name', cv.name);
     const state = el('span', `link-ls-state link-ls-state-${cv.state}`, STATE_TEXT[cv.state] ?? cv.state);
-    state.title = cv.note || 'link-ls: this component’s state (from the server)';
+    state.title = stateTip(cv);
     if (cv.parents.length) {
       el('span', 'link-ls-label', 'parents:');
       for (const p of cv.parents) {

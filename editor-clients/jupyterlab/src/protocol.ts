@@ -14,8 +14,11 @@ export interface ICellView {
   parents: ICellRef[];
   children: ICellRef[];
   upTo: number | null;
-  state: 'never-run' | 'up-to-date' | 'stale' | 'cached';
+  state: 'never-run' | 'up-to-date' | 'stale' | 'cached' | 'untrusted';
+  /** why (for `untrusted`: where the entry came from, e.g. "imported from x.tar.gz (…)") */
   note: string;
+  /** the trust of the entry under the current key ("trusted", "unsigned", …), null: none */
+  trust?: string | null;
 }
 
 export interface IFix {

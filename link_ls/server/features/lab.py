@@ -162,7 +162,9 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
                 "children": [{"cell": i + 1, "name": p.cell(i).name} for i in p.children(idx)],
                 "upTo": upto,
                 "state": s.state.value if s else "never-run",
+                # "untrusted": an entry a run would not restore; the note names its origin
                 "note": s.note if s else "",
+                "trust": (s.trust or None) if s else None,
             }
         )
     parameters = [{"name": q.name, "type": q.type, "value": q.value} for q in nb.parameters]
