@@ -98,3 +98,32 @@ export interface ITrusted {
   alreadyTrusted: number;
   refused: number;
 }
+
+/** The extension's settings (schema/plugin.json): how its runs run (docs/scale.md). */
+export interface IExecutorSettings {
+  executor: 'serial' | 'parallel' | 'dask';
+  workers: number | null;
+  scheduler: string;
+  store: string;
+}
+
+/** One component of a `link.run` reply with the parallel / dask executor. */
+export interface IScaledStep {
+  index: number; // 1-based notebook position
+  id: string;
+  name: string;
+  status: 'executed' | 'restored' | 'skipped' | 'error' | 'not-run';
+  error: { kind: string; ename: string; evalue: string } | null;
+  /** the kernel or worker that ran it, `cache` when restored */
+  where?: string;
+  blockedBy?: string | null;
+}
+
+/** `link.run`'s reply (docs/commands.md), the fields the extension reads. */
+export interface IScaledRun {
+  outcome: string;
+  message: string;
+  executor?: string;
+  steps: IScaledStep[];
+  saved: { path: string | null; written: boolean; reason: string | null } | null;
+}

@@ -16,6 +16,9 @@ What ran (executed or restored) is recorded in ``link_ls.server.runstate`` with 
 key, for the components' states (``link_ls.usecases.state``). Quick fixes come from
 ``link_ls.server.labfixes``; with ``link.lab.view`` the model also becomes the
 canvas source of the notebook's jupyter-lsp virtual document (its diagnostics).
+With the extension's ``executor`` setting at ``parallel`` or ``dask`` none of this runs:
+the extension saves the notebook and calls ``link.run`` with the executor options
+(docs/scale.md, "In the editors").
 """
 
 from __future__ import annotations
