@@ -5,7 +5,7 @@
 # Under CI=true every failure fails `make test`; locally it only warns and the tests skip.
 JLEXT_DIR := editor-clients/jupyterlab
 JLEXT_OUT := link_ls/labextension
-JLEXT_SRC := $(wildcard $(JLEXT_DIR)/src/*.ts) $(wildcard $(JLEXT_DIR)/style/*) \
+JLEXT_SRC := $(wildcard $(JLEXT_DIR)/src/*.ts) $(wildcard $(JLEXT_DIR)/style/*) $(wildcard $(JLEXT_DIR)/schema/*) \
 	$(JLEXT_DIR)/package.json $(JLEXT_DIR)/tsconfig.json $(JLEXT_DIR)/scripts/build-labextension.mjs
 JLEXT_NPM_STAMP := $(JLEXT_DIR)/node_modules/.link-ls-ci
 JLEXT_BUILT := $(JLEXT_OUT)/static/style.js

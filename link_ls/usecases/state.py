@@ -1,7 +1,10 @@
-"""Each component's run state — never run, up to date, stale, cached — one rule for every editor.
+"""Each component's run state — never run, up to date, stale, cached, untrusted — one rule.
 
 A component is **cached** when the store holds a usable entry under its current
-Merkle key (a run would restore it); **up to date** when it last ran (in this
+Merkle key that a run would restore (signed with the user's key, docs/cache.md);
+**untrusted** when that entry is there but a run would not restore it (imported
+without ``--trust``, signed by another user's key, or altered) — the note says
+where it came from; **up to date** when it last ran (in this
 server's kernels or the notebook's own) under the key it has now; **stale** when it
 ran, or was cached, under another key (its code, an ancestor's code or a parameter
 changed since); **never run** otherwise. The Merkle key already folds in the
@@ -18,7 +21,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from link_ls.cache import CacheState, CacheStore, component_statuses, effective_parameters
+from link_ls.cache import (
+    CacheState,
+    CacheStore,
+    ComponentStatus,
+    TrustState,
+    component_statuses,
+    effective_parameters,
+)
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline
 
@@ -28,6 +38,7 @@ class RunState(str, Enum):
     UP_TO_DATE = "up-to-date"
     STALE = "stale"
     CACHED = "cached"
+    UNTRUSTED = "untrusted"  # an entry under the current key that a run would not restore
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class ComponentState:
     key: str | None
     state: RunState
     note: str = ""
+    #: the trust of the entry under the current key ("trusted", "unsigned", "foreign",
+    #: "altered"; ``link_ls.cache.ComponentStatus.trust``), "" when there is none
+    trust: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,7 +61,26 @@ class ComponentState:
             "key": self.key,
             "state": self.state.value,
             "note": self.note,
+            "trust": self.trust or None,
         }
+
+
+#: why a valid entry is not restored when the user's signing key could not be read
+NO_KEY = "your cache signing key cannot be read, so no entry is restored"
+
+
+def _state(cache: CacheState, trust: str, key: str | None, last: str | None) -> RunState:
+    ran = last is not None and key is not None and last == key
+    if cache is CacheState.VALID:
+        if trust == TrustState.TRUSTED.value:
+            return RunState.CACHED
+        # a run would execute it rather than restore the entry (docs/cache.md, Trust)
+        return RunState.UP_TO_DATE if ran else RunState.UNTRUSTED
+    if ran:
+        return RunState.UP_TO_DATE
+    if last is not None or cache in (CacheState.STALE, CacheState.UNUSABLE):
+        return RunState.STALE
+    return RunState.NEVER_RUN
 
 
 def component_states(
@@ -64,23 +97,22 @@ def component_states(
     params = parameters if parameters is not None else effective_parameters(nb)
     if store is None:
         keys = compute_keys(nb, pipeline, params)
-        rows = [(i, str(pipeline.node_id(i)), keys.get(i), CacheState.MISSING, "") for i in keys]
-    else:
         rows = [
-            (s.index, s.node, s.key, s.state, s.note)
-            for s in component_statuses(nb, store, parameters=params, pipeline=pipeline)
+            ComponentStatus(
+                i, str(pipeline.node_id(i)), "", keys.get(i), CacheState.MISSING, 0, False
+            )
+            for i in keys
         ]
+    else:
+        # the trust of each entry comes with its status (``cache list``'s own check)
+        rows = component_statuses(nb, store, parameters=params, pipeline=pipeline)
     out: list[ComponentState] = []
-    for idx, node, key, cache, note in rows:
-        name = pipeline.cell(idx).name
-        last = ran.get(node)
-        if cache is CacheState.VALID:
-            state = RunState.CACHED
-        elif last is not None and key is not None and last == key:
-            state = RunState.UP_TO_DATE
-        elif last is not None or cache in (CacheState.STALE, CacheState.UNUSABLE):
-            state = RunState.STALE
-        else:
-            state = RunState.NEVER_RUN
-        out.append(ComponentState(idx, node, name, key, state, note))
+    for r in rows:
+        state = _state(r.state, r.trust, r.key, ran.get(r.node))
+        note = r.note
+        if r.state is CacheState.VALID and r.trust != TrustState.TRUSTED.value:
+            why = r.trust_note or NO_KEY
+            note = why if state is RunState.UNTRUSTED else f"its cache entry is untrusted: {why}"
+        name = pipeline.cell(r.index).name
+        out.append(ComponentState(r.index, r.node, name, r.key, state, note, r.trust))
     return out

@@ -16,8 +16,19 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 
-import type { IBegun, ICellView, IDone, IEnded, IFix, IFixResult, IStep, IView } from './protocol';
+import type {
+  IBegun,
+  ICellView,
+  IDone,
+  IEnded,
+  IExecutorSettings,
+  IFix,
+  IFixResult,
+  IStep,
+  IView
+} from './protocol';
 import { execute, rpc } from './rpc';
+import { runScaled } from './scaled';
 import { offerTrust } from './trust';
 
 /** controllers by client id, for the server's `link/lab/execute` requests */
@@ -43,7 +54,10 @@ function hook(conn: ILSPConnection): void {
   });
 }
 
-type RunStatus = { text: string; kind: 'queued' | 'running' | 'ok' | 'restored' | 'skipped' | 'error' };
+export type RunStatus = { text: string; kind: 'queued' | 'running' | 'ok' | 'restored' | 'skipped' | 'error' };
+
+/** serial: runs in the notebook's own kernel (the default, when there are no settings) */
+export const SERIAL: IExecutorSettings = { executor: 'serial', workers: null, scheduler: '', store: '' };
 
 export class NotebookLink {
   readonly client = 'lab-' + Math.random().toString(36).slice(2, 10);
@@ -65,7 +79,9 @@ export class NotebookLink {
   constructor(
     readonly panel: NotebookPanel,
     private manager: ILSPDocumentConnectionManager,
-    private adapters: IWidgetLSPAdapterTracker
+    private adapters: IWidgetLSPAdapterTracker,
+    /** the current executor settings (they may change between runs) */
+    private settings: () => IExecutorSettings = () => SERIAL
   ) {
     CONTROLLERS.set(this.client, this);
     this.label.addClass('link-ls-status');
@@ -389,11 +405,18 @@ export class NotebookLink {
     }
   }
 
-  /** Run a plan (`upTo`, `cell`, `all`) in the notebook's own kernel, with the cache. */
+  /**
+   * Run a plan (`upTo`, `cell`, `all`): in the notebook's own kernel with the cache (serial),
+   * or through the server's `link.run` with the parallel / dask executor of the settings.
+   */
   async run(mode: 'upTo' | 'cell' | 'all', index?: number): Promise<void> {
     if (this.running) {
       void showErrorMessage('link-ls', 'A link-ls run is already going on in this notebook.');
       return;
+    }
+    const settings = this.settings();
+    if (settings.executor !== 'serial') {
+      return this.runElsewhere(settings, mode, index);
     }
     const session = this.panel.sessionContext;
     this.running = true;
@@ -433,6 +456,30 @@ export class NotebookLink {
     if (ended?.cache) {
       // entries left out for want of trust: ask, naming where they came from (not awaited)
       void offerTrust(this, ended.cache, () => this.run(mode, index));
+    }
+  }
+
+  private async runElsewhere(
+    settings: IExecutorSettings,
+    mode: 'upTo' | 'cell' | 'all',
+    index?: number
+  ): Promise<void> {
+    this.running = true;
+    const mark = (cell: number, st: RunStatus | undefined): void => {
+      const c = this.cellAt(cell);
+      if (c) {
+        this.setStatus(c, st);
+      }
+    };
+    try {
+      await runScaled(this, settings, mode, index, mark);
+    } catch (e) {
+      void showErrorMessage('link-ls: cannot run', String((e as Error).message ?? e));
+    } finally {
+      this.running = false;
+      // headers for the reloaded cells, painted with their outcome, before the run counts
+      await this.refresh();
+      this.panel.node.dataset.linkLsRuns = String(++this.finished);
     }
   }
 
@@ -513,8 +560,21 @@ const STATE_TEXT: Record<string, string> = {
   'never-run': 'never run',
   'up-to-date': 'up to date',
   stale: 'stale',
-  cached: 'cached'
+  cached: 'cached',
+  untrusted: 'untrusted'
 };
+
+/** The state's tooltip: the server's note (an untrusted entry's origin), else what it means. */
+function stateTip(cv: ICellView): string {
+  if (cv.state === 'untrusted') {
+    return (
+      `link-ls: a cache entry of ${cv.name} is untrusted (${cv.note || 'not signed by your key'}): ` +
+      'a run executes it instead of restoring it until you trust the cache ' +
+      '(“link-ls: Trust the cache”, or “Trust and re-run” after a run)'
+    );
+  }
+  return cv.note || 'link-ls: this component’s state (from the server)';
+}
 
 /** The compact header above a component cell: name, state, parents, run buttons, last run. */
 class Header extends Widget {
@@ -537,7 +597,7 @@ class Header extends Widget {
     };
     el('span', 'link-ls-name', cv.name);
     const state = el('span', `link-ls-state link-ls-state-${cv.state}`, STATE_TEXT[cv.state] ?? cv.state);
-    state.title = cv.note || 'link-ls: this component’s state (from the server)';
+    state.title = stateTip(cv);
     if (cv.parents.length) {
       el('span', 'link-ls-label', 'parents:');
       for (const p of cv.parents) {

@@ -9,12 +9,30 @@ import { ILSPDocumentConnectionManager, IWidgetLSPAdapterTracker } from '@jupyte
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { NotebookLink } from './controller';
+import { NotebookLink, SERIAL } from './controller';
+import type { IExecutorSettings } from './protocol';
 import { GraphPanel } from './graph';
 import { trustCommand } from './trust';
 import { diffWithRevision, exportCache, exportPipeline, history, importCache, importPipeline } from './commands';
 
 const CORE_LSP = '@jupyterlab/lsp-extension:plugin';
+const PLUGIN_ID = 'link-ls:plugin';
+
+/** The executor settings (schema/plugin.json), kept current; serial until they are loaded. */
+function executorSettings(settings: ISettingRegistry | null): () => IExecutorSettings {
+  let current: IExecutorSettings = SERIAL;
+  const read = (s: ISettingRegistry.ISettings): void => {
+    current = { ...SERIAL, ...(s.composite as Partial<IExecutorSettings>) };
+  };
+  settings
+    ?.load(PLUGIN_ID)
+    .then(s => {
+      read(s);
+      s.changed.connect(read);
+    })
+    .catch(e => console.warn('link-ls: settings not loaded', e));
+  return () => current;
+}
 
 /** Without jupyterlab-lsp, JupyterLab's own LSP client is off by default: turn it on once. */
 async function enableCoreLsp(settings: ISettingRegistry | null): Promise<void> {
@@ -37,7 +55,7 @@ async function enableCoreLsp(settings: ISettingRegistry | null): Promise<void> {
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'link-ls:plugin',
+  id: PLUGIN_ID,
   description: 'link-ls: notebooks as pipelines (headers, run up to here, cache) in JupyterLab.',
   autoStart: true,
   requires: [INotebookTracker, ILSPDocumentConnectionManager, IWidgetLSPAdapterTracker],
@@ -51,10 +69,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settings: ISettingRegistry | null
   ) => {
     const links = new WeakMap<NotebookPanel, NotebookLink>();
+    const executor = executorSettings(settings);
     const graph = new GraphPanel();
     app.shell.add(graph, 'right', { rank: 600 });
     notebooks.widgetAdded.connect((_, panel) => {
-      const link = new NotebookLink(panel, manager, adapters);
+      const link = new NotebookLink(panel, manager, adapters, executor);
       links.set(panel, link);
       if (notebooks.currentWidget === panel) {
         graph.follow(link);

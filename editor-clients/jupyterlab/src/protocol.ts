@@ -14,8 +14,11 @@ export interface ICellView {
   parents: ICellRef[];
   children: ICellRef[];
   upTo: number | null;
-  state: 'never-run' | 'up-to-date' | 'stale' | 'cached';
+  state: 'never-run' | 'up-to-date' | 'stale' | 'cached' | 'untrusted';
+  /** why (for `untrusted`: where the entry came from, e.g. "imported from x.tar.gz (…)") */
   note: string;
+  /** the trust of the entry under the current key ("trusted", "unsigned", …), null: none */
+  trust?: string | null;
 }
 
 export interface IFix {
@@ -94,4 +97,33 @@ export interface ITrusted {
   trusted: number;
   alreadyTrusted: number;
   refused: number;
+}
+
+/** The extension's settings (schema/plugin.json): how its runs run (docs/scale.md). */
+export interface IExecutorSettings {
+  executor: 'serial' | 'parallel' | 'dask';
+  workers: number | null;
+  scheduler: string;
+  store: string;
+}
+
+/** One component of a `link.run` reply with the parallel / dask executor. */
+export interface IScaledStep {
+  index: number; // 1-based notebook position
+  id: string;
+  name: string;
+  status: 'executed' | 'restored' | 'skipped' | 'error' | 'not-run';
+  error: { kind: string; ename: string; evalue: string } | null;
+  /** the kernel or worker that ran it, `cache` when restored */
+  where?: string;
+  blockedBy?: string | null;
+}
+
+/** `link.run`'s reply (docs/commands.md), the fields the extension reads. */
+export interface IScaledRun {
+  outcome: string;
+  message: string;
+  executor?: string;
+  steps: IScaledStep[];
+  saved: { path: string | null; written: boolean; reason: string | null } | null;
 }

@@ -1,4 +1,4 @@
-// Each component's run state (never run / up to date / stale / cached) in its cell's status
+// Each component's run state (never run / up to date / stale / cached / untrusted) in its cell's status
 // bar, as the server's `link.state` says — the rule every link-ls client shows.
 import * as vscode from "vscode";
 import { Server } from "./server";
@@ -8,6 +8,7 @@ const TEXT: Record<string, string> = {
   "up-to-date": "up to date",
   stale: "stale",
   cached: "cached",
+  untrusted: "untrusted",
 };
 
 interface StateResult {

@@ -16,6 +16,9 @@ What ran (executed or restored) is recorded in ``link_ls.server.runstate`` with 
 key, for the components' states (``link_ls.usecases.state``). Quick fixes come from
 ``link_ls.server.labfixes``; with ``link.lab.view`` the model also becomes the
 canvas source of the notebook's jupyter-lsp virtual document (its diagnostics).
+With the extension's ``executor`` setting at ``parallel`` or ``dask`` none of this runs:
+the extension saves the notebook and calls ``link.run`` with the executor options
+(docs/scale.md, "In the editors").
 """
 
 from __future__ import annotations
@@ -164,7 +167,9 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
                 "children": [{"cell": i + 1, "name": p.cell(i).name} for i in p.children(idx)],
                 "upTo": upto,
                 "state": s.state.value if s else "never-run",
+                # "untrusted": an entry a run would not restore; the note names its origin
                 "note": s.note if s else "",
+                "trust": (s.trust or None) if s else None,
             }
         )
     parameters = [{"name": q.name, "type": q.type, "value": q.value} for q in nb.parameters]

@@ -1,4 +1,4 @@
-"""link.state: each component's run state (never run, up to date, stale, cached) for any client.
+"""link.state: each component's run state (never run, up to date, stale, cached, untrusted).
 
 One rule (``link_ls.usecases.state``) for every editor: the JupyterLab extension shows
 it on its headers (through ``link.lab.view``), VS Code and Neovim ask this command.

@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).resolve().parent
+#: the extension as built from this checkout's sources (mk/jupyterlab-ext.mk, npm run build)
+SOURCE_BUILD = HERE.parents[2] / "link_ls" / "labextension"
 FIXTURE = HERE / "fixtures" / "missing_edge.ipynb"
 #: screenshots and the server logs stay here after the run (ignored by git)
 OUTPUT = HERE / "output"
@@ -106,6 +108,12 @@ def jupyter(
     tracker = work / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    extensions = work / "labextensions"
+    extensions.mkdir()
+    if (SOURCE_BUILD / "package.json").exists():
+        # this checkout's build is found first (extra_labextensions_path precedes sys.prefix),
+        # so a git worktree tests its own bundle even when the venv links another checkout's
+        (extensions / "link-ls").symlink_to(SOURCE_BUILD)
     OUTPUT.mkdir(exist_ok=True)
     j = Jupyter(
         _free_port(), secrets.token_hex(16), root, work / "jupyter-server.log", work / "lab.key"
@@ -134,6 +142,7 @@ def jupyter(
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         # tests drive JupyterLab's commands through window.jupyterapp
         "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.extra_labextensions_path={extensions}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # CI containers run as root

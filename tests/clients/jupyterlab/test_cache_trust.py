@@ -5,8 +5,10 @@ beside the notebook without ``--trust``) are in the store the lab run uses; the 
 server signs with its own key (``LINK_LS_CACHE_KEY_FILE``, conftest). "Run up to here"
 executes the components instead of restoring them, then a dialog names the archive and
 offers "Trust and re-run" / "Not now". Trust signs the store and runs again, which
-restores; "Not now" leaves everything untrusted. Its own module: the key file belongs to
-this module's Jupyter server.
+restores; "Not now" leaves everything untrusted. Before any run the headers already say
+"untrusted" (not "cached"), with the archive in the tooltip, and "cached" once the cache is
+trusted (``link-ls cache trust`` or "Trust and re-run"). Its own module: the key file belongs
+to this module's Jupyter server.
 """
 
 from __future__ import annotations
@@ -82,6 +84,19 @@ def _open(browser: Any, jupyter: Jupyter, name: str) -> Any:
     return page
 
 
+def _states(page: Any) -> dict[int, str]:
+    return {c: _header(page, c).get_attribute("data-state") or "" for c in COMPONENTS}
+
+
+def _wait_states(page: Any, state: str) -> None:
+    """Until every component's header shows ``state`` (the server's answer to a refresh)."""
+    page.wait_for_function(
+        """([sel, st, n]) => [...document.querySelectorAll(sel + ' .link-ls-header')]
+             .filter(h => h.dataset.state === st).length === n""",
+        arg=[CURRENT, state, len(COMPONENTS)],
+    )
+
+
 def _runs(page: Any) -> int:
     return int(page.locator(CURRENT).get_attribute("data-link-ls-runs") or 0)
 
@@ -126,6 +141,8 @@ def test_trust_and_rerun_restores_the_imported_cache(jupyter: Jupyter) -> None:
         browser = _browser(pw)
         try:
             page = _open(browser, jupyter, name)
+            # a colleague's entries are in the store, but a run would not restore them
+            _wait_states(page, "untrusted")
             dialog = _first_run_asks(page, "trust")
             before = _runs(page)
             dialog.locator("button", has_text="Trust and re-run").click()
@@ -142,6 +159,7 @@ def test_trust_and_rerun_restores_the_imported_cache(jupyter: Jupyter) -> None:
             assert "8 cache entries trusted" in notice.first.inner_text()
             # nothing left to ask about
             assert page.locator(DIALOG).count() == 0
+            _wait_states(page, "cached")
         finally:
             browser.close()
     # every imported entry of the store is signed with the server's key, not only `report`
@@ -171,3 +189,35 @@ def test_not_now_trusts_nothing_and_the_components_execute(jupyter: Jupyter) -> 
         finally:
             browser.close()
     assert set(_trust(jupyter, name).values()) == {"unsigned"}
+
+
+def test_headers_say_untrusted_not_cached_until_the_cache_is_trusted(jupyter: Jupyter) -> None:
+    _require()
+    from playwright.sync_api import sync_playwright
+
+    name = "headers.ipynb"
+    _seed(jupyter, name)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = _open(browser, jupyter, name)
+            _wait_states(page, "untrusted")
+            page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-untrusted.png"))
+            report = _header(page, 9).locator(".link-ls-state")
+            assert report.inner_text() == "untrusted"
+            tip = report.get_attribute("title") or ""
+            assert "report is untrusted (imported from " + ARCHIVE in tip, tip
+            assert "made by " in tip and "Trust the cache" in tip, tip
+            assert set(_states(page).values()) == {"untrusted"}
+
+            # trusted from a terminal: the next refresh says cached, with no note
+            _cli(jupyter, jupyter.key_file, "cache", "trust", name)
+            page.evaluate("() => window.jupyterapp.commands.execute('link-ls:refresh')")
+            _wait_states(page, "cached")
+            page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-cached.png"))
+            assert _header(page, 9).locator(".link-ls-state").inner_text() == "cached"
+            tip = _header(page, 9).locator(".link-ls-state").get_attribute("title") or ""
+            assert "untrusted" not in tip, tip
+        finally:
+            browser.close()
+    assert set(_trust(jupyter, name).values()) == {"trusted"}

@@ -36,6 +36,7 @@ def _sources_hash() -> str:
     h = hashlib.sha256()
     files = [ROOT / "pyproject.toml", EXT / "package.json", EXT / "package-lock.json"]
     files += sorted((EXT / "src").glob("*.ts")) + sorted((EXT / "style").glob("*"))
+    files += sorted((EXT / "schema").glob("*.json"))
     files += sorted((ROOT / "link_ls").rglob("*.py"))
     for f in files:
         h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
@@ -79,6 +80,8 @@ def test_fresh_venv_with_the_wheel_lists_the_extension_enabled_and_ok() -> None:
     names = _run([str(py), "-m", "zipfile", "-l", str(wheel)])
     assert "share/jupyter/labextensions/link-ls/static/style.js" in names
     assert "share/jupyter/labextensions/link-ls/install.json" in names
+    # the settings schema (the executor setting) ships with the bundle
+    assert "share/jupyter/labextensions/link-ls/schemas/link-ls/plugin.json" in names
     assert "link_ls/labextension" not in names
     # the server side JupyterLab needs is there too: jupyter-lsp finds link-ls by its entry point
     _run([str(py), "-c", "import jupyter_lsp, link_ls.jupyter_lsp_spec"])

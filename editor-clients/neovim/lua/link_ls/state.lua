@@ -11,6 +11,7 @@ local TEXT = {
   ["up-to-date"] = { "● up to date", "DiagnosticOk" },
   stale = { "● stale", "DiagnosticWarn" },
   cached = { "● cached", "DiagnosticInfo" },
+  untrusted = { "● untrusted", "DiagnosticError" },
 }
 
 local MARKER = [[^\s*#\s\?%%]]
