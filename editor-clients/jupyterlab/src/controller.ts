@@ -24,6 +24,7 @@ import type {
   IExecutorSettings,
   IFix,
   IFixResult,
+  IRunEvent,
   IStep,
   IView
 } from './protocol';
@@ -52,6 +53,10 @@ function hook(conn: ILSPConnection): void {
     }
     return ctl.silent(String(params.code ?? ''));
   });
+  // a parallel/dask run's per-component events (`link.run` with this tab's client id)
+  r.onNotification('link/run/event', (params: IRunEvent) => {
+    CONTROLLERS.get(params.client ?? '')?.runEvents?.(params);
+  });
 }
 
 export type RunStatus = { text: string; kind: 'queued' | 'running' | 'ok' | 'restored' | 'skipped' | 'error' };
@@ -62,6 +67,8 @@ export const SERIAL: IExecutorSettings = { executor: 'serial', workers: null, sc
 export class NotebookLink {
   readonly client = 'lab-' + Math.random().toString(36).slice(2, 10);
   readonly changed = new Signal<NotebookLink, IView | null>(this);
+  /** set while a parallel/dask run goes on: its `link/run/event` notifications */
+  runEvents: ((e: IRunEvent) => void) | null = null;
   view: IView | null = null;
   error: string | null = null;
   private conn: ILSPConnection | null = null;

@@ -119,6 +119,16 @@ export interface IScaledStep {
   blockedBy?: string | null;
 }
 
+/** `link/run/event`: one component of a parallel/dask run started or finished. */
+export interface IRunEvent {
+  client?: string;
+  uri: string;
+  event: 'started' | 'finished';
+  index: number; // 1-based notebook position
+  where?: string;
+  step?: IScaledStep;
+}
+
 /** `link.run`'s reply (docs/commands.md), the fields the extension reads. */
 export interface IScaledRun {
   outcome: string;

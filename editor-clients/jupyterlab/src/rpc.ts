@@ -2,13 +2,14 @@
  * The one place that reaches past `@jupyterlab/lsp`'s public API: its connection has no
  * generic request (jupyterlab-lsp issues #676, #907), so we use the protected vscode-jsonrpc
  * `connection` of `LspWsConnection` for `workspace/executeCommand` and for the server's
- * `link/lab/execute` requests. The browser test covers it.
+ * `link/lab/execute` requests and `link/run/event` notifications. The browser test covers it.
  */
 import type { ILSPConnection } from '@jupyterlab/lsp';
 
 export interface IRpc {
   sendRequest<R>(method: string, params: unknown): Promise<R>;
   onRequest(method: string, handler: (params: any) => unknown): unknown;
+  onNotification(method: string, handler: (params: any) => void): unknown;
 }
 
 export function rpc(conn: ILSPConnection): IRpc | null {

@@ -3,17 +3,14 @@
  * notebook's kernel but through the server's `link.run` with the same options as
  * `link-ls run --executor …` (docs/scale.md). The notebook is saved first (the server plans
  * from the file and writes the outputs into it); while the run goes on, the headers say
- * which components are waiting and, as each one's cache entry appears, which finished; the
- * reply gives each component's outcome and where it ran; then the document is reloaded
+ * which components are waiting, running (and where) and how each finished, from the
+ * server's `link/run/event` notifications; then the document is reloaded
  * from disk so the written outputs show (unless it was edited during the run).
  */
 import { Notification } from '@jupyterlab/apputils';
 
 import type { NotebookLink, RunStatus } from './controller';
 import type { IExecutorSettings, IScaledRun, IScaledStep } from './protocol';
-
-/** how often the headers ask the server for the states while a run goes on (ms) */
-const POLL_MS = 1000;
 
 /** The `link.run` options of the setting (empty ones left to the server's defaults). */
 export function runOptions(s: IExecutorSettings): Record<string, unknown> {
@@ -76,32 +73,33 @@ export async function runScaled(
   }
   const cell = index === undefined ? undefined : `#${index}`;
   const plan = await link.command<{ cells: { index: number }[] }>('link.plan', { mode, cell });
-  const waiting = new Set(plan.cells.map(c => c.index));
-  const before = new Map((link.view?.cells ?? []).map(c => [c.cell, c.state]));
-  for (const i of waiting) {
-    mark(i, { text: `queued (${describe(s)})`, kind: 'queued' });
+  for (const c of plan.cells) {
+    mark(c.index, { text: `queued (${describe(s)})`, kind: 'queued' });
   }
-  // live progress: each component's entry appears in the store when it finishes
-  const poll = window.setInterval(() => {
-    void link.refresh().then(() => {
-      for (const c of link.view?.cells ?? []) {
-        if (waiting.has(c.cell) && c.state === 'cached' && before.get(c.cell) !== 'cached') {
-          waiting.delete(c.cell);
-          mark(c.cell, { text: 'finished (saved to the store)…', kind: 'running' });
-        }
-      }
-    });
-  }, POLL_MS);
+  // live progress: the server tells this tab when each component starts and finishes
+  link.runEvents = e => {
+    if (e.event === 'started') {
+      mark(e.index, { text: `running${e.where ? ` on ${e.where}` : ''}…`, kind: 'running' });
+    } else if (e.step) {
+      mark(e.index, outcome(e.step));
+    }
+  };
   let reply: IScaledRun;
   try {
-    reply = await link.command<IScaledRun>('link.run', { mode, cell, write: true, ...runOptions(s) });
+    reply = await link.command<IScaledRun>('link.run', {
+      mode,
+      cell,
+      write: true,
+      client: link.client,
+      ...runOptions(s)
+    });
   } catch (e) {
     for (const c of plan.cells) {
       mark(c.index, undefined);
     }
     throw e;
   } finally {
-    window.clearInterval(poll);
+    link.runEvents = null;
   }
   if (reply.saved?.written) {
     if (context.model.dirty) {

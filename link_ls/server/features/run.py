@@ -166,27 +166,62 @@ def _scale_options(ls: LinkServer, a: dict[str, Any]) -> Any:
     )
 
 
-async def execute_scaled(t: Target, a: dict[str, Any], plan: RunPlan, work: Work, opts: Any) -> Any:
-    """Run ``plan`` with the parallel or dask executor, per-component ``$/progress``."""
-    from link_ls.executors import ClusterReady, ComponentFinished, run_scaled
-    from link_ls.kernel.params import resolve_parameters
+#: a scaled run's per-component events, for a client that named itself in ``link.run``
+RUN_EVENT = "link/run/event"
 
-    loop, nb, overrides = asyncio.get_running_loop(), t.notebook, arg.overrides(a)
-    params, cancel, done = resolve_parameters(nb.parameters, overrides), threading.Event(), [0]
 
-    def on_event(event: Any) -> None:
+class _ScaledEvents:
+    """A scaled run's events as ``$/progress`` and, when ``link.run`` carries a ``client``
+    id, as ``link/run/event`` notifications: ``started`` (where) and ``finished`` (the
+    step as the reply gives it, with ``where`` and ``blockedBy``) — JupyterLab's
+    connection shows no ``$/progress``, and its headers follow each component with these."""
+
+    def __init__(self, ls: LinkServer, a: dict[str, Any], plan: RunPlan, work: Work) -> None:
+        self.ls, self.work, self.loop = ls, work, asyncio.get_running_loop()
+        client = a.get("client")
+        self.tag = {"client": client, "uri": a["uri"]} if isinstance(client, str) else None
+        self.steps = {s.index: s for s in plan.steps}
+        self.done = 0
+
+    def _send(self, text: str | None, event: dict[str, Any] | None) -> None:
+        pct = 100 * self.done // max(len(self.steps), 1)
+        # RuntimeError: the loop is gone, the server is stopping
+        with contextlib.suppress(RuntimeError):
+            if text is not None:
+                self.loop.call_soon_threadsafe(self.work.report, text, pct)
+            if event is not None and self.tag is not None:
+                params = {**self.tag, **event}
+                self.loop.call_soon_threadsafe(self.ls.protocol.notify, RUN_EVENT, params)
+
+    def __call__(self, event: Any) -> None:
+        from link_ls.executors import ClusterReady, ComponentFinished, ComponentStarted
+
         if isinstance(event, ClusterReady):
             text = f"{event.executor}: {len(event.workers)} workers"
-            text += f", dashboard {event.dashboard}" if event.dashboard else ""
+            self._send(text + (f", dashboard {event.dashboard}" if event.dashboard else ""), None)
+        elif isinstance(event, ComponentStarted):
+            cell = event.task.index + 1
+            self._send(None, {"event": "started", "index": cell, "where": event.where})
         elif isinstance(event, ComponentFinished):
-            done[0] += 1
-            text = f"[{done[0]}/{len(plan.steps)}] {event.task.name}: {event.result.describe()}"
-        else:
-            return
-        pct = 100 * done[0] // max(len(plan.steps), 1)
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(work.report, text, pct)
+            self.done += 1
+            r, step = event.result, self.steps.get(event.task.index)
+            text = f"[{self.done}/{len(self.steps)}] {event.task.name}: {r.describe()}"
+            row = r.step_result(step).to_json() if step is not None else {}
+            row.pop("outputs", None)  # the reply carries them; a header needs the outcome
+            row.update(where=r.where, blockedBy=r.blocked_by)
+            self._send(text, {"event": "finished", "index": event.task.index + 1, "step": row})
 
+
+async def execute_scaled(
+    ls: LinkServer, t: Target, a: dict[str, Any], plan: RunPlan, work: Work, opts: Any
+) -> Any:
+    """Run ``plan`` with the parallel or dask executor, per-component progress."""
+    from link_ls.executors import run_scaled
+    from link_ls.kernel.params import resolve_parameters
+
+    nb, overrides = t.notebook, arg.overrides(a)
+    params, cancel = resolve_parameters(nb.parameters, overrides), threading.Event()
+    on_event = _ScaledEvents(ls, a, plan, work)
     run = asyncio.ensure_future(
         asyncio.to_thread(run_scaled, nb, plan, opts, params, overrides, on_event, cancel)
     )
@@ -221,7 +256,7 @@ async def link_run(ls: LinkServer, *args: Any) -> dict[str, Any]:
         pipe = await work.build(t.notebook)
         plan = plan_for(t.notebook, t.cell, a, pipe)
         opts = _scale_options(ls, a)
-        scaled = await execute_scaled(t, a, plan, work, opts) if opts is not None else None
+        scaled = await execute_scaled(ls, t, a, plan, work, opts) if opts is not None else None
         report = scaled.report if scaled is not None else await execute(ls, a, t, plan, work)
     ls.cache_changed()
     done = (StepStatus.EXECUTED, StepStatus.RESTORED)

@@ -79,22 +79,35 @@ def test_parallel_setting_runs_both_branches_through_link_run(jupyter: Jupyter) 
             page.wait_for_function(
                 f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
             )
-            # an unsaved edit outside the plan: the run saves the notebook first
+            # unsaved edits, one outside the plan and one that makes `baseline` take a
+            # while: the run saves the notebook first
             page.evaluate(
                 """() => {
                     const nb = window.jupyterapp.shell.currentWidget.content;
                     const m = nb.widgets[8].model.sharedModel;
                     m.setSource(m.getSource() + '\\n# reviewed');
+                    const b = nb.widgets[6].model.sharedModel;
+                    b.setSource('import time\\ntime.sleep(6)\\n' + b.getSource());
                 }"""
             )
             assert page.evaluate(DIRTY)
-            runs = _run_up_to(page, 8)
+            runs = _run_up_to(page, 8, live=_shows_running)
             page.screenshot(path=str(OUTPUT / "jupyterlab-parallel-ran.png"))
             _check_page(page, runs)
         finally:
             page.screenshot(path=str(OUTPUT / "jupyterlab-parallel-last.png"))
             browser.close()
     _check_file(jupyter)
+
+
+def _shows_running(page: Any) -> None:
+    """While the run goes on, `baseline`'s header says it is running, and where (the
+    server's ``link/run/event`` notifications; after the reply it says "executed on …")."""
+    page.wait_for_function(
+        """(sel) => (document.querySelector(`${sel} .link-ls-header[data-cell="7"] .link-ls-run`)
+                       ?.textContent || '').startsWith('running on kernel ')""",
+        arg=CURRENT,
+    )
 
 
 def _check_page(page: Any, runs: dict[int, str]) -> None:

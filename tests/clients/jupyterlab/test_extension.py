@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +61,17 @@ def _header(page: Any, cell: int) -> Any:
     return page.locator(f'{CURRENT} .link-ls-header[data-cell="{cell}"]')
 
 
-def _run_up_to(page: Any, cell: int, cells: Any = COMPONENTS) -> dict[int, str]:
-    """Click "Run up to here" on ``cell``; wait until the run ended; each header's run line."""
+def _run_up_to(
+    page: Any, cell: int, cells: Any = COMPONENTS, live: Callable[[Any], None] | None = None
+) -> dict[int, str]:
+    """Click "Run up to here" on ``cell``; wait until the run ended; each header's run line.
+
+    ``live``: checks the page while the run goes on (before waiting for its end)."""
     panel = CURRENT
     before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
     _header(page, cell).locator(".link-ls-run-up-to").click()
+    if live is not None:
+        live(page)
     page.wait_for_function(
         """([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n""",
         arg=[panel, before],
