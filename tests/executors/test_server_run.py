@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -24,8 +25,15 @@ async def client() -> AsyncIterator[LanguageClient]:
 
 
 async def test_link_run_with_the_parallel_executor(client: LanguageClient, tmp_path: Path) -> None:
+    events: list[Any] = []
+
+    @client.feature("link/run/event")
+    def on_event(params: Any) -> None:
+        events.append(params)
+
     nb = copy_example(tmp_path)
     arg = {"uri": nb.as_uri(), "executor": "parallel", "workers": 2, "write": False}
+    arg["client"] = "tab-1"  # asks for link/run/event notifications (JupyterLab's headers)
     result = await asyncio.wait_for(
         client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="link.run", arguments=[arg])
@@ -39,6 +47,20 @@ async def test_link_run_with_the_parallel_executor(client: LanguageClient, tmp_p
     assert all(s["where"].startswith("kernel ") for s in steps.values())
     assert steps["report"]["outputs"][0]["text"] == "the model is 93% better than the baseline\n"
     assert (tmp_path / ".link_ls" / "cache").is_dir()
+    # each component: "started" (where) before "finished" (its step, as in the result)
+    seen = [(_get(e, "event"), _get(e, "index")) for e in events]
+    for s in steps.values():
+        assert seen.index(("started", s["index"])) < seen.index(("finished", s["index"])), seen
+    done = {_get(e, "index"): _get(e, "step") for e in events if _get(e, "event") == "finished"}
+    assert {i: _get(st, "status") for i, st in done.items()} == {
+        s["index"]: "executed" for s in steps.values()
+    }
+    assert all(_get(e, "client") == "tab-1" and _get(e, "uri") == nb.as_uri() for e in events)
+
+
+def _get(obj: Any, name: str) -> Any:
+    """A field of a notification's params (pygls may hand them as an object)."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
 
 
 async def test_link_run_refuses_an_unknown_executor(client: LanguageClient, tmp_path: Path) -> None:
