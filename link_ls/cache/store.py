@@ -136,6 +136,11 @@ class CacheStore:
     ) -> CacheStore:
         return cls(default_root(notebook_path, override), notebook_path.name)
 
+    @property
+    def location(self) -> str:
+        """Where the entries are, as the user would name it (the notebook's store folder)."""
+        return str(self.folder)
+
     # -- reading -------------------------------------------------------------------
     def entry_dir(self, key: CacheKey) -> Path:
         return self.folder / key
