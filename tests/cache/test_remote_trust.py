@@ -79,7 +79,7 @@ def test_remote_entries_are_signed_at_the_url_keeping_other_signatures(
     alice, bob = _stranger(), _stranger()
     shared, _ = _put(fs, base, "shared", [alice, bob])
     bare, _ = _put(fs, base, "bare", [])
-    mine, _ = _put(fs, base, "mine", [alice, me])
+    _put(fs, base, "mine", [alice, me])
     damaged, _ = _put(fs, base, "damaged", [alice])
     fs.pipe_file(f"{base}/{damaged}/vars/000.json", b'{"value": "evil!!!"}')
     altered, raw = _put(fs, base, "altered", [])
