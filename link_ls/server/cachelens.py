@@ -73,7 +73,9 @@ def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
     if nb is None or nb.path is None or nb.language != "python":
         return None
     index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
-    index.check()
+    if index.check():
+        # the lenses of the other cells an editor shows were made before the change
+        ls.refresh_code_lenses()
     return index
 
 

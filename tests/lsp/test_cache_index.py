@@ -27,7 +27,7 @@ from link_ls.cache.model import EntryManifest, FileRecord, VariableRecord
 from link_ls.cache.trust import UserKey, load_user_key, signatures_json
 from tests.cache.conftest import user_cache_key  # the session's own key, never the user's
 from tests.conftest import ROOT
-from tests.lsp.conftest import FIXTURES, WAIT, OpenNotebook, session
+from tests.lsp.conftest import FIXTURES, WAIT, OpenNotebook, capabilities, session, wait_for
 
 __all__ = ["user_cache_key"]
 
@@ -69,7 +69,16 @@ async def _states(client: LanguageClient, nb: OpenNotebook) -> dict[str, str]:
 async def test_entries_a_terminal_run_writes_show_in_lenses_and_state(tmp_path: Path) -> None:
     path = tmp_path / "run-cached-pipeline.ipynb"
     shutil.copy(FIXTURES / path.name, path)
-    async with session() as client:
+    caps = capabilities()
+    assert caps.workspace is not None
+    caps.workspace.code_lens = types.CodeLensWorkspaceClientCapabilities(refresh_support=True)
+    async with session(caps) as client:
+        refreshes: list[None] = []
+
+        @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+        def refresh(ls: LanguageClient, params: None) -> None:
+            refreshes.append(params)
+
         nb = OpenNotebook(client, path).open()
         assert await _run_lenses(client, nb) == [
             "▶ Run up to here (1 cell)",
@@ -90,6 +99,7 @@ async def test_entries_a_terminal_run_writes_show_in_lenses_and_state(tmp_path: 
         assert done.returncode == 0, done.stderr
         assert "report: 12" in done.stdout
 
+        assert not refreshes
         assert await _run_lenses(client, nb) == [
             "▶ Run up to here (1 cell, 1 cached)",
             "▶ Run up to here (2 cells, 2 cached)",
@@ -97,6 +107,8 @@ async def test_entries_a_terminal_run_writes_show_in_lenses_and_state(tmp_path: 
         ]
         states = await _states(client, nb)
         assert states == {"load": "cached", "clean": "cached", "report": "never-run"}
+        # the first request that noticed asked the editor to refresh the lenses it shows
+        await wait_for(lambda: refreshes, "workspace/codeLens/refresh")
 
         # `cache clear` in the terminal: the lenses follow
         cleared = subprocess.run(
