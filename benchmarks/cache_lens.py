@@ -239,7 +239,7 @@ def main() -> None:
             _entry(store, key, str(nb.cells[idx].node_id), f"c{idx}")
         core = in_process(path, store, args.requests)
         lsp = asyncio.run(over_lsp(path, args.src, args.requests))
-    print(f"load average: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
     print(f"server from {args.src}, {args.cells} components, {args.cells} entries")
     for k, v in {**core, **lsp}.items():
         print(f"  {k:24} {v:.3f}" if isinstance(v, float) else f"  {k:24} {v}")
