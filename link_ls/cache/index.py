@@ -68,9 +68,11 @@ class StoreIndex:
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the whole store again (after this server's own run or cache command)."""
+        """List the store again and read every entry whose folder changed (after this
+        server's own run or cache command: no stamp is trusted to be settled)."""
         with self._lock:
-            self._entries = {}
+            if _stamp(default_key_path()) != self._key:
+                self._entries = {}
             self._scan()
 
     def check(self) -> bool:
