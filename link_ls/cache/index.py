@@ -1,22 +1,52 @@
-"""In-memory indexes of cache stores: which entries a run could restore, without disk reads.
+"""In-memory indexes of cache stores: which entries a run could restore, without reading them.
 
 Editors ask what the cache covers on every keystroke (code lenses, hovers). A
-:class:`StoreIndex` reads its store once, keeps each usable entry's key and the
-variables it lacks, and is read again only when told the store changed
-(:meth:`CacheIndexes.refresh`, after a run or a cache command).
+:class:`StoreIndex` reads its store once and keeps each usable entry's key and the
+variables it lacks. Other processes write the store too (a ``link-ls run`` in a
+terminal, a Dask worker, ``cache trust``), so before answering, the server calls
+:meth:`StoreIndex.check`: two ``stat`` calls (the notebook's store folder and the
+user's key file). Writers change the folder's modification time — an entry appears,
+is replaced or goes away by a rename in it, and a signature added to an entry touches
+it (:func:`link_ls.cache.store.sign_folder`) — and only then is the folder listed
+again, and only the entries whose own folder changed are read again.
+
+A modification time set within :data:`RACY_NS` of the look that recorded it may hide a
+second change in the same clock tick, so such a stamp is not taken as settled: the
+next check looks again (as git does for its "racily clean" index entries).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
+from link_ls.cache.model import is_key
 from link_ls.cache.store import CacheStore
-from link_ls.cache.trust import load_user_key
+from link_ls.cache.trust import UserKey, default_key_path, load_user_key
+
+#: how recent (ns) a modification time may be before it is not trusted to reveal the next
+#: change (file systems stamp with a coarse clock; a network one may lag behind)
+RACY_NS = 2_000_000_000
+
+#: what ``stat`` says of a folder or file: inode, modification and change time (ns)
+_Stamp = tuple[int, int, int]
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(stamp: _Stamp | None, now: int) -> bool:
+    return stamp is None or stamp[1] < now - RACY_NS
 
 
 class StoreIndex:
@@ -25,26 +55,93 @@ class StoreIndex:
     def __init__(self, store: CacheStore) -> None:
         self.store = store
         self.usable: Mapping[CacheKey, frozenset[str]] = {}
+        #: whether the store has entries at all (usable or not)
         self.has_entries = False
+        #: bumped whenever ``usable`` or ``has_entries`` changes (memos compare it)
+        self.version = 0
+        self._lock = threading.Lock()
+        self._folder: _Stamp | None = None
+        self._key: _Stamp | None = None
+        self._racy = True
+        #: per entry folder: its stamp when read, and its absent variables (None: not usable)
+        self._entries: dict[CacheKey, tuple[_Stamp, frozenset[str] | None]] = {}
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the store again (the only place the index touches the disk)."""
-        keys = self.store.keys()
-        usable: dict[CacheKey, frozenset[str]] = {}
-        candidates = keys
+        """List the store again and read every entry whose folder changed (after this
+        server's own run or cache command: no stamp is trusted to be settled)."""
+        with self._lock:
+            if _stamp(default_key_path()) != self._key:
+                self._entries = {}
+            self._scan()
+
+    def check(self) -> bool:
+        """Notice what other processes wrote, removed or signed since the last look (cheap
+        when nothing did: two ``stat`` calls); returns whether the index changed."""
+        with self._lock:
+            key = _stamp(default_key_path())
+            if key != self._key:
+                self._entries = {}  # another key: every entry's trust may differ
+            elif not self._racy and _stamp(self.store.folder) == self._folder:
+                return False
+            return self._scan()
+
+    def _user(self) -> UserKey | None:
         try:
-            user = load_user_key(create=False)  # editors never create the key
+            return load_user_key(create=False)  # editors never create the key
         except CacheError:
-            candidates = []  # no usable key: a run restores nothing, so nothing counts
-        for key in candidates:
-            # only trusted entries are restored by a run (docs/cache.md, Trust)
-            m = self.store.trusted_manifest(key, user)
-            if m is not None and m.usable and self.store.complete(m):
-                usable[key] = frozenset(m.absent)
-        #: whether the store has entries at all (usable or not)
-        self.has_entries = bool(keys)
+            return None  # no usable key: a run restores nothing, so nothing counts
+
+    def _scan(self) -> bool:
+        now = time.time_ns()
+        self._key = _stamp(default_key_path())
+        self._folder = folder = _stamp(self.store.folder)
+        racy = not _settled(folder, now)
+        user = self._user()
+        seen: dict[CacheKey, tuple[_Stamp, frozenset[str] | None]] = {}
+        for key, st in self._listing():
+            old = self._entries.get(key)
+            if old is not None and old[0] == st and _settled(st, now):
+                seen[key] = old
+                continue
+            racy = racy or not _settled(st, now)
+            seen[key] = (st, self._read(key, user))
+        self._entries = seen
+        self._racy = racy
+        usable = {k: absent for k, (_, absent) in seen.items() if absent is not None}
+        if usable == self.usable and bool(seen) == self.has_entries:
+            return False
         self.usable = usable
+        self.has_entries = bool(seen)
+        self.version += 1
+        return True
+
+    def _listing(self) -> list[tuple[CacheKey, _Stamp]]:
+        found: list[tuple[CacheKey, _Stamp]] = []
+        try:
+            with os.scandir(self.store.folder) as it:
+                for e in it:
+                    if not is_key(e.name):
+                        continue
+                    try:
+                        if not e.is_dir():
+                            continue
+                        st = e.stat()
+                    except OSError:  # gone since the listing: it is not there
+                        continue
+                    found.append((CacheKey(e.name), (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)))
+        except OSError:
+            return []
+        return sorted(found)
+
+    def _read(self, key: CacheKey, user: UserKey | None) -> frozenset[str] | None:
+        if user is None:
+            return None
+        # only trusted entries are restored by a run (docs/cache.md, Trust)
+        m = self.store.trusted_manifest(key, user)
+        if m is not None and m.usable and self.store.complete(m):
+            return frozenset(m.absent)
+        return None
 
 
 class CacheIndexes:

@@ -83,9 +83,14 @@ class UntrustedStep:
         }
 
 
-def trust_command(nb_path: Path | None, cache_dir: str | None) -> list[str]:
-    """The command that trusts a notebook's store (what the run note tells the user to run)."""
+def trust_command(
+    nb_path: Path | None, cache_dir: str | None, store_url: str | None = None
+) -> list[str]:
+    """The command that trusts a notebook's store (what the run note tells the user to run):
+    its folder (``--cache-dir``), or a remote store where every machine reads it (``--store``)."""
     argv = ["link-ls", "cache", "trust", str(nb_path) if nb_path is not None else "NOTEBOOK"]
+    if store_url:
+        return [*argv, "--store", store_url]
     return [*argv, "--cache-dir", cache_dir] if cache_dir else argv
 
 

@@ -104,6 +104,10 @@ def sign_folder(folder: Path, user: UserKey, raw: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise CacheError(f"{folder}: cannot sign the cache entry: {e.strerror or e}") from None
+    # the notebook's store folder changes too, so that indexes of the store (an editor's
+    # server, link_ls.cache.index) notice a new signature with one stat of that folder
+    with contextlib.suppress(OSError):
+        os.utime(folder.parent)
 
 
 def write_origin(folder: Path, origin: Origin) -> None:
@@ -135,6 +139,11 @@ class CacheStore:
         cls, notebook_path: Path, override: str | os.PathLike[str] | None = None
     ) -> CacheStore:
         return cls(default_root(notebook_path, override), notebook_path.name)
+
+    @property
+    def location(self) -> str:
+        """Where the entries are, as the user would name it (the notebook's store folder)."""
+        return str(self.folder)
 
     # -- reading -------------------------------------------------------------------
     def entry_dir(self, key: CacheKey) -> Path:

@@ -39,7 +39,7 @@ ORIGIN_NAME = "origin.json"
 #: domain separation: the key signs nothing but entry manifests of this layout
 _CONTEXT = b"link-ls cache entry manifest v1\x00"
 _KEY_BYTES = 32
-_MAX_SIDE_FILE = 1 << 20
+MAX_SIDE_FILE = 1 << 20
 
 
 def default_key_path() -> Path:
@@ -186,20 +186,33 @@ def origin_from_json(data: Any) -> Origin | None:
     return Origin(**{k: v[:300] for k, v in vals.items()})
 
 
+def parse_side_file(raw: bytes | None) -> Any:
+    """A side file's JSON (read with at most :data:`MAX_SIDE_FILE` + 1 bytes); None when
+    absent, too large or unreadable."""
+    if raw is None or len(raw) > MAX_SIDE_FILE:
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 def read_side_file(folder: Path, name: str) -> Any:
     """A small JSON file beside an entry's manifest; None when absent or unreadable."""
     try:
         with open(folder / name, "rb") as f:
-            raw = f.read(_MAX_SIDE_FILE + 1)
-        if len(raw) > _MAX_SIDE_FILE:
-            return None
-        return json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+            raw = f.read(MAX_SIDE_FILE + 1)
+    except OSError:
         return None
+    return parse_side_file(raw)
 
 
 def read_signatures(folder: Path) -> dict[str, str]:
-    data = read_side_file(folder, SIGNATURES_NAME)
+    return parse_signatures(read_side_file(folder, SIGNATURES_NAME))
+
+
+def parse_signatures(data: Any) -> dict[str, str]:
+    """The HMACs per key id of a parsed ``signatures.json`` (empty when it is not one)."""
     macs = data.get("hmac-sha256") if isinstance(data, Mapping) else None
     if not isinstance(macs, Mapping):
         return {}

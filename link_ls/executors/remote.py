@@ -15,37 +15,24 @@ fsspec opens) is where machines meet. Same layout as the local store:
 
 The manifest travels byte for byte with its ``signatures.json``: whoever restores an
 entry checks the signature on the mirror's copy (:mod:`link_ls.executors.trusted`).
+Reading, checking and signing entries at the URL itself (``cache trust --store URL``)
+is :class:`~link_ls.cache.remote.RemoteEntries`, which this class extends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
-from link_ls.cache.model import MANIFEST_NAME, EntryManifest, entry_from_json
+from link_ls.cache.model import MANIFEST_NAME, EntryManifest
+from link_ls.cache.remote import RemoteEntries
 from link_ls.cache.store import CacheStore
 from link_ls.cache.trust import SIGNATURES_NAME, UserKey
 from link_ls.executors.model import ComponentTask, ExecutorError
-
-#: the largest manifest read from a remote store (a manifest lists files, it is small)
-MAX_MANIFEST = 1 << 20
-
-
-def _fsspec() -> Any:
-    try:
-        import fsspec
-    except ImportError:
-        raise ExecutorError(
-            "a store URL needs fsspec (and the package for its protocol, such as s3fs): "
-            "pip install 'link-ls[dask]'"
-        ) from None
-    return fsspec
 
 
 def mirror_root(url: str) -> Path:
@@ -54,38 +41,15 @@ def mirror_root(url: str) -> Path:
     return Path(tempfile.gettempdir()) / "link-ls-store-mirror" / digest
 
 
-class RemoteStore:
+class RemoteStore(RemoteEntries):
     """The entries of one notebook at an fsspec URL, with a local mirror."""
 
     def __init__(self, url: str, notebook: str, local: CacheStore) -> None:
-        fsspec = _fsspec()
         try:
-            self.fs, base = fsspec.core.url_to_fs(url)
-        except (ImportError, ValueError) as e:
-            raise ExecutorError(f"--store {url}: {e}") from None
-        self.url = url
-        self.base = f"{str(base).rstrip('/')}/{notebook}"
+            super().__init__(url, notebook)
+        except CacheError as e:
+            raise ExecutorError(str(e)) from None
         self.local = local
-
-    def _path(self, key: CacheKey, name: str) -> str:
-        return f"{self.base}/{key}/{name}"
-
-    def manifest(self, key: CacheKey) -> tuple[EntryManifest, bytes] | None:
-        """The remote entry's manifest, strictly parsed, and its exact bytes (what is signed);
-        None when there is none."""
-        path = self._path(key, MANIFEST_NAME)
-        try:
-            with self.fs.open(path, "rb") as f:
-                raw = f.read(MAX_MANIFEST + 1)
-        except (FileNotFoundError, OSError):
-            return None
-        if len(raw) > MAX_MANIFEST:
-            return None
-        try:
-            m = entry_from_json(json.loads(raw.decode("utf-8")), f"{self.url}: {key}")
-        except (ValueError, CacheError):
-            return None
-        return (m, raw) if m.key == key else None
 
     def fetch(self, key: CacheKey, user: UserKey) -> EntryManifest | None:
         """The entry in the local mirror, copied down first unless the mirror already holds
@@ -94,7 +58,7 @@ class RemoteStore:
         have = self.local.trusted_manifest(key, user)
         if have is not None and have.usable and self.local.complete(have):
             return have
-        got = self.manifest(key)
+        got = self.read_manifest(key)
         if got is None or not got[0].usable:
             return None
         m, raw = got
@@ -103,13 +67,13 @@ class RemoteStore:
                 dest = stage / rec.path
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    self.fs.get_file(self._path(key, rec.path), str(dest))
+                    self.fs.get_file(self.path(key, rec.path), str(dest))
                 except (FileNotFoundError, OSError):
                     return None
                 if dest.stat().st_size != rec.size:
                     return None
             with contextlib.suppress(FileNotFoundError, OSError):
-                self.fs.get_file(self._path(key, SIGNATURES_NAME), str(stage / SIGNATURES_NAME))
+                self.fs.get_file(self.path(key, SIGNATURES_NAME), str(stage / SIGNATURES_NAME))
             (stage / MANIFEST_NAME).write_bytes(raw)  # the signed bytes, not a re-encoding
             self.local.commit(stage, key)
         return self.local.usable(key)
@@ -122,12 +86,12 @@ class RemoteStore:
         folder = self.local.entry_dir(key)
         try:
             for rec in m.files:
-                target = self._path(key, rec.path)
+                target = self.path(key, rec.path)
                 self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
                 self.fs.put_file(str(folder / rec.path), target)
             if (folder / SIGNATURES_NAME).is_file():
-                self.fs.put_file(str(folder / SIGNATURES_NAME), self._path(key, SIGNATURES_NAME))
-            self.fs.put_file(str(folder / MANIFEST_NAME), self._path(key, MANIFEST_NAME))
+                self.fs.put_file(str(folder / SIGNATURES_NAME), self.path(key, SIGNATURES_NAME))
+            self.fs.put_file(str(folder / MANIFEST_NAME), self.path(key, MANIFEST_NAME))
         except OSError as e:
             with contextlib.suppress(OSError):
                 self.fs.rm(f"{self.base}/{key}", recursive=True)

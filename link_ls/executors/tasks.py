@@ -11,13 +11,12 @@ between executors.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from link_ls.cache.keys import compute_keys, effective_parameters
+from link_ls.cache.remote import is_remote, local_folder
 from link_ls.cache.store import CacheStore, default_root
 from link_ls.cache.trust import UserKey
 from link_ls.executors.model import ComponentTask, ExecutorError, UnsafePipelineError
@@ -64,10 +63,8 @@ def store_root(nb: Notebook, store: str | None) -> tuple[Path, str | None]:
         raise ExecutorError("a scaled-out run needs the notebook saved to a file")
     if not store:
         return default_root(Path(nb.path)), None
-    url = urlparse(store)
-    if url.scheme in ("", "file") or (len(url.scheme) == 1 and os.name == "nt"):
-        path = unquote(url.path) if url.scheme == "file" else store
-        return Path(os.path.expanduser(path)).absolute(), None
+    if not is_remote(store):
+        return local_folder(store), None
     from link_ls.executors.remote import RemoteStore, mirror_root
 
     name = Path(nb.path).name
@@ -117,8 +114,8 @@ def build_tasks(
     members = [s.index for s in plan.steps]
     rank = {idx: i for i, idx in enumerate(members)}
     code = parameters_code(params)
-    # a remote store is trusted where it is read: this machine's mirror folder
-    trust = tuple(trust_command(Path(nb.path), str(root) if store else None))
+    # a remote store is trusted where every machine reads it: at its URL
+    trust = tuple(trust_command(Path(nb.path), str(root) if store else None, url))
     tasks: list[ComponentTask] = []
     parents: dict[int, tuple[int, ...]] = {}
     for step in plan.steps:

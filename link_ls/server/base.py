@@ -347,6 +347,10 @@ class LinkServer(LanguageServer):
         self.cache_generation += 1
         if self._cache_indexes is not None:
             self._cache_indexes.refresh()
+        self.refresh_code_lenses()
+
+    def refresh_code_lenses(self) -> None:
+        """Ask the client to request code lenses again (when it can be asked)."""
         if self.client.code_lens_refresh:
             try:
                 self.workspace_code_lens_refresh(None)

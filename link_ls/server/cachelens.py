@@ -2,19 +2,25 @@
 
 The store of a notebook is the one a run uses (``cacheDir`` from the initialization
 options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook). What it holds
-comes from the server's in-memory ``link_ls.cache.index`` (read once per store,
-again after a run or a cache command), never from the disk per request.
+comes from the server's in-memory ``link_ls.cache.index`` (read once per store, again
+after a run or a cache command). Other processes write stores too (a ``link-ls run``
+in a terminal, a Dask worker, ``cache trust``): each request first asks the index to
+check its store (two ``stat`` calls; the changed entries are read again only when
+the store folder changed), so a lens never says "never run" for a cached component.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from link_ls.errors import UsageError
 from link_ls.notebook import Notebook
 from link_ls.server.base import LinkServer
 from link_ls.server.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from link_ls.cache.index import StoreIndex
 
 
 def store_for(ls: LinkServer, nb: Notebook) -> Any:
@@ -34,7 +40,7 @@ class CachedCounts:
     so the lens stays "(N cells)" for people who never cache.
     """
 
-    def __init__(self, ls: LinkServer, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, index: StoreIndex | None) -> None:
         from link_ls.cache import compute_keys, effective_parameters
 
         assert snap.notebook is not None
@@ -42,10 +48,7 @@ class CachedCounts:
         self.counts: dict[int, int] = {}
         self.restorable: dict[int, frozenset[str]] | None = None
         nb = snap.notebook
-        if nb.path is None or nb.language != "python":
-            return
-        index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
-        if not index.has_entries:
+        if index is None or not index.has_entries:
             return
         keys = compute_keys(nb, snap.pipeline, effective_parameters(nb))
         self.restorable = {idx: index.usable[k] for idx, k in keys.items() if k in index.usable}
@@ -64,11 +67,26 @@ class CachedCounts:
         return self.counts[idx]
 
 
+def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
+    """The index of the snapshot's store, checked for other processes' writes."""
+    nb = snap.notebook
+    if nb is None or nb.path is None or nb.language != "python":
+        return None
+    index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
+    if index.check():
+        # the lenses of the other cells an editor shows were made before the change
+        ls.refresh_code_lenses()
+    return index
+
+
 def cached_counts(ls: LinkServer, snap: Snapshot) -> CachedCounts:
-    """The snapshot's :class:`CachedCounts`, made again when the cache changed."""
+    """The snapshot's :class:`CachedCounts`, made again when the cache changed (this
+    server's runs and cache commands, or another process's writes to the store)."""
+    index = _index(ls, snap)
+    stamp = (ls.cache_generation, index.version if index is not None else None)
     memo = snap.extra.get("cached")
-    if memo is None or memo[0] != ls.cache_generation:
-        memo = (ls.cache_generation, CachedCounts(ls, snap))
+    if memo is None or memo[0] != stamp:
+        memo = (stamp, CachedCounts(snap, index))
         snap.extra["cached"] = memo
     counts: CachedCounts = memo[1]
     return counts

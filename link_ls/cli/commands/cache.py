@@ -14,7 +14,8 @@ from link_ls.cache.archive import ImportLimits, human_size, parse_size
 from link_ls.cache.archives import LAYOUTS, export_archive, import_archive
 from link_ls.cache.link_archive import LinkImportReport
 from link_ls.cache.link_export import LinkExportReport
-from link_ls.cache.trusting import TrustReport, stores_in, trust_stores
+from link_ls.cache.remote import is_remote
+from link_ls.cache.trusting import TrustReport, notebook_store, stores_at, trust_stores
 from link_ls.cli.common import add_format, console, emit_json, load_notebook
 from link_ls.errors import UsageError
 from link_ls.kernel.params import parse_overrides
@@ -131,9 +132,17 @@ def register(sub: Any) -> None:
         "their manifest, are refused.",
     )
     tr.add_argument(
-        "path", metavar="PATH", help="a notebook (its store), or a cache folder (a store root)"
+        "path",
+        metavar="PATH",
+        help="a notebook (its store), or a cache folder or remote store URL (a store root)",
     )
     _common(tr, params=False)
+    tr.add_argument(
+        "--store",
+        metavar="URL",
+        help="the store a run's --store names (s3://…: the entries are signed there, where "
+        "every machine of a cluster reads them)",
+    )
     add_format(tr, ["text", "json"], "text")
     tr.set_defaults(func=run_trust)
 
@@ -303,14 +312,15 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    if path.is_dir():
-        stores = stores_in(path)
+    if is_remote(args.path) or Path(args.path).is_dir():
+        stores = stores_at(args.path)
     else:
         nb = load_notebook(args.path)
-        stores = [_store(nb, args)]
+        if nb.path is None:
+            raise UsageError("the notebook has no path")
+        stores = [notebook_store(nb.path, store=args.store, cache_dir=args.cache_dir)]
         if not stores[0].keys():
-            raise UsageError(f"{args.path}: nothing cached in {stores[0].folder}")
+            raise UsageError(f"{args.path}: nothing cached in {stores[0].location}")
     report = trust_stores(stores)
     if args.format == "json":
         emit_json(report.to_json())
@@ -326,7 +336,7 @@ def _print_trust(report: TrustReport) -> None:
             f"  [{style[e.outcome]}]{e.outcome:15}[/] {escape(e.name)}  {e.key[:12]}"
             + (f"  {escape(e.detail)}" if e.detail else "")
         )
-    folders = sorted({str(e.store) for e in report.entries})
+    folders = sorted({e.store for e in report.entries})
     console.print(
         f"trusted {report.count('trusted')} entries of {escape(', '.join(folders))} "
         f"({report.count('already trusted')} already trusted, {report.count('refused')} "

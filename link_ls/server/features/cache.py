@@ -9,6 +9,7 @@ the initialization options, else ``$LINK_LS_CACHE_DIR``, else beside the noteboo
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from link_ls.errors import UsageError
@@ -98,15 +99,22 @@ async def cache_import(ls: LinkServer, *args: Any) -> dict[str, Any]:
 
 async def cache_trust(ls: LinkServer, *args: Any) -> dict[str, Any]:
     from link_ls.cache import trust_stores
+    from link_ls.cache.trusting import notebook_store
     from link_ls.server.cachelens import store_for
     from link_ls.server.workspace import notebook_for
 
     a = argument(args)
     nb, _ = notebook_for(ls, a["uri"])
-    store = store_for(ls, nb)
+    url = a.get("store")
+    if url is not None and (not isinstance(url, str) or not url):
+        raise UsageError("'store' must be a store folder or URL, as a run's 'store' names it")
+    store = store_for(ls, nb)  # a notebook without a file has no store: says so
+    if url is not None:
+        path = Path(str(nb.path))
+        store = await asyncio.to_thread(notebook_store, path, store=url, cache_dir=ls.cache_dir)
     report = await asyncio.to_thread(trust_stores, [store])
     ls.cache_changed()
-    return {"uri": a["uri"], "store": str(store.folder), **report.to_json()}
+    return {"uri": a["uri"], "store": store.location, **report.to_json()}
 
 
 async def cache_clear(ls: LinkServer, *args: Any) -> dict[str, Any]:
