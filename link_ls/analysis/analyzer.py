@@ -215,7 +215,8 @@ def _analyze_tree(source: str) -> CellAnalysis:
             SyntaxProblem(f"cannot parse: {e}", Span(0, 0, 0, 1)),
         )
     try:
-        return CellVisitor().run(tree)
+        # no ``:=`` in the text, none in the tree: IPython's rewrite copies code verbatim
+        return CellVisitor(":=" in source).run(tree)
     except RecursionError:
         return CellAnalysis(
             frozenset(),

@@ -31,6 +31,7 @@ _SCALAR_FIELDS = frozenset(
     ]
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_TRY_STAR: type | None = getattr(ast, "TryStar", None)  # Python 3.11+
 #: node types :func:`function_locals` looks at itself; it only descends into the others
 _BINDING_TYPES = frozenset(
     [
@@ -62,20 +63,34 @@ def _arg_names(args: ast.arguments) -> set[str]:
 
 
 def function_locals(
-    args: ast.arguments | None, body: list[ast.stmt] | ast.expr
+    args: ast.arguments | None, body: list[ast.stmt] | ast.expr, walrus: bool = True
 ) -> tuple[set[str], set[str], set[str]]:
     """Return ``(locals, global_decls, nonlocal_decls)`` of a function or lambda body.
 
     A name bound anywhere in the body is local everywhere in it, unless declared
     ``global``/``nonlocal``. Nested functions and classes bind only their own name;
     comprehensions bind only their walrus targets (which leak to the function).
+
+    ``walrus=False`` says the code holds no ``:=`` (its cell's text has none): then only
+    statements bind, and their expressions are not walked (most of a function's nodes).
     """
     bound: set[str] = _arg_names(args) if args is not None else set()
     globs: set[str] = set()
     nonlocs: set[str] = set()
+    if walrus:
+        _bindings_in(list(body) if isinstance(body, list) else [body], bound, globs, nonlocs)
+    elif isinstance(body, list):
+        _statement_bindings(body, bound, globs, nonlocs)
+    # else: a lambda's body is an expression, which binds nothing without ``:=``
+    bound -= globs
+    bound -= nonlocs
+    return bound, globs, nonlocs
+
+
+def _bindings_in(stack: list[object], bound: set[str], globs: set[str], nonlocs: set[str]) -> None:
+    """Every binding in the nodes of ``stack`` (a generic walk over all their children)."""
     # the stack may also hold None and strings from list fields (``Dict.keys``,
     # ``MatchClass.kwd_attrs``): they have no child fields, so they fall through
-    stack: list[object] = list(body) if isinstance(body, list) else [body]
     while stack:
         n: Any = stack.pop()
         t = type(n)
@@ -103,9 +118,7 @@ def function_locals(
                     bound.add(sub.target.id)
             continue
         if t is ast.Import or t is ast.ImportFrom:
-            for a in n.names:
-                if a.name != "*":
-                    bound.add(a.asname or a.name.split(".")[0])
+            _import_bindings(n, bound)
             continue
         if t is ast.Global:
             globs.update(n.names)
@@ -128,12 +141,77 @@ def function_locals(
                 stack.extend(v)
             elif v is not None:
                 stack.append(v)
-    bound -= globs
-    bound -= nonlocs
-    return bound, globs, nonlocs
 
 
-@dataclass
+def _import_bindings(n: ast.Import | ast.ImportFrom, bound: set[str]) -> None:
+    for a in n.names:
+        if a.name != "*":
+            bound.add(a.asname or a.name.split(".")[0])
+
+
+#: statements that bind nothing when their expressions hold no ``:=``
+_NON_BINDING = frozenset([ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert])
+_NON_BINDING |= {ast.Break, ast.Continue}
+
+
+def _statement_bindings(
+    stmts: list[ast.stmt], bound: set[str], globs: set[str], nonlocs: set[str]
+) -> None:
+    """What :func:`_bindings_in` finds in ``stmts`` when no expression holds ``:=``: the
+    bindings of statements (targets, imports, definitions, handlers), expressions unread."""
+    stack: list[Any] = list(stmts)
+    targets: list[Any] = []
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t in _NON_BINDING:
+            continue
+        if t is ast.Assign:
+            targets.extend(n.targets)
+        elif t is ast.AugAssign or t is ast.AnnAssign:
+            targets.append(n.target)
+        elif t is ast.If or t is ast.While:
+            stack.extend(n.body)
+            stack.extend(n.orelse)
+        elif t is ast.For or t is ast.AsyncFor:
+            targets.append(n.target)
+            stack.extend(n.body)
+            stack.extend(n.orelse)
+        elif t in _FUNCS or t is ast.ClassDef:
+            bound.add(n.name)
+        elif t is ast.With or t is ast.AsyncWith:
+            targets.extend(i.optional_vars for i in n.items if i.optional_vars is not None)
+            stack.extend(n.body)
+        elif t is ast.Try or t is _TRY_STAR:
+            stack.extend(n.body)
+            for h in n.handlers:
+                if h.name:
+                    bound.add(h.name)
+                stack.extend(h.body)
+            stack.extend(n.orelse)
+            stack.extend(n.finalbody)
+        elif t is ast.Import or t is ast.ImportFrom:
+            _import_bindings(n, bound)
+        elif t is ast.Delete:
+            targets.extend(n.targets)
+        elif t is ast.Global:
+            globs.update(n.names)
+        elif t is ast.Nonlocal:
+            nonlocs.update(n.names)
+        else:  # match statements, and what later Pythons add: the generic walk
+            _bindings_in([n], bound, globs, nonlocs)
+    while targets:  # a target binds its names; attributes and subscripts only load
+        n = targets.pop()
+        t = type(n)
+        if t is ast.Name:
+            bound.add(n.id)
+        elif t is ast.Tuple or t is ast.List:
+            targets.extend(n.elts)
+        elif t is ast.Starred:
+            targets.append(n.value)
+
+
+@dataclass(slots=True)
 class Scope:
     """A function, class or comprehension scope the visitor is inside."""
 

@@ -80,9 +80,11 @@ _DISPATCH: dict[type, _Dispatch] = {}
 
 
 class CellVisitor(IPythonMagics, StructuralFastPaths):
-    """One use per cell: ``CellVisitor().run(tree)``."""
+    """One use per cell: ``CellVisitor(walrus).run(tree)``; ``walrus=False`` promises the
+    code holds no ``:=`` (the cell's text has none), which makes function scopes cheaper."""
 
-    def __init__(self) -> None:
+    def __init__(self, walrus: bool = True) -> None:
+        self.walrus = walrus or not self.structural_fast_paths
         self.defs: set[str] = set()
         self.reads: set[str] = set()
         self.deferred: set[str] = set()
@@ -110,7 +112,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             reads=frozenset(reads),
             deletes=frozenset(self.deletes),
             mutations=frozenset(muts),
-            unknown=tuple(dict.fromkeys(self.unknown)),
+            unknown=tuple(dict.fromkeys(self.unknown)) if self.unknown else (),
             occurrence_rows=tuple(self.occ),
         )
 
@@ -188,7 +190,22 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
                 return
         self.defs.add(name)
         self.defined.add(name)
-        self.occ.append(_row(name, "def", node, self.line_offset))
+        if type(node) is ast.Name:  # most definitions: :func:`_row`, inlined
+            off = self.line_offset
+            line = node.lineno - 1 + off
+            end = node.end_lineno
+            self.occ.append(
+                (
+                    name,
+                    "def",
+                    line,
+                    node.col_offset,
+                    (end - 1 + off) if end is not None else line,
+                    node.end_col_offset or 0,
+                )
+            )
+        else:
+            self.occ.append(_row(name, "def", node, self.line_offset))
 
     def mutate(self, target: ast.AST) -> None:
         base = target
@@ -215,7 +232,22 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         if ctx is ast.Load:
             # :meth:`load`, inlined: most nodes of a cell are loads of names
             name = node.id
-            if self.scopes:
+            scopes = self.scopes
+            if not scopes:
+                if name not in self.defined:
+                    self.reads.add(name)
+            elif len(scopes) == 1:
+                # :meth:`_resolves_global` for one scope (a top-level function, class or
+                # comprehension): local if bound there (a function's bound excludes its
+                # ``global`` names); else a function body's read is deferred
+                s = scopes[0]
+                if name in s.bound:
+                    return
+                if s.kind == "function":
+                    self.deferred.add(name)
+                elif name not in self.defined:
+                    self.reads.add(name)
+            else:
                 is_global, deferred = self._resolves_global(name)
                 if not is_global:
                     return
@@ -223,8 +255,6 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
                     self.deferred.add(name)
                 elif name not in self.defined:
                     self.reads.add(name)
-            elif name not in self.defined:
-                self.reads.add(name)
             off = self.line_offset
             end = node.end_lineno
             line = node.lineno - 1 + off
@@ -379,7 +409,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         if node.returns is not None:
             self.visit(node.returns)
         self.store(node.name, node)
-        bound, globs, _ = function_locals(node.args, node.body)
+        bound, globs, _ = function_locals(node.args, node.body, self.walrus)
         self.scopes.append(Scope("function", bound, globs))
         try:
             self.body(node.body)
@@ -390,7 +420,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
 
     def v_Lambda(self, node: ast.Lambda) -> None:
         self._arguments_outer(node.args)
-        bound, globs, _ = function_locals(node.args, node.body)
+        bound, globs, _ = function_locals(node.args, node.body, self.walrus)
         self.scopes.append(Scope("function", bound, globs))
         try:
             self.visit(node.body)
