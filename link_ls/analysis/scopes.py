@@ -1,10 +1,13 @@
-"""Which names a function body binds locally (Python's static scoping rule)."""
+"""Scopes: which names a function body binds locally (Python's static scoping rule), and
+the cell visitor's handlers of the nodes that open a scope (functions, classes,
+comprehensions)."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -218,3 +221,99 @@ class Scope:
     kind: str  # "function" | "class" | "comprehension"
     bound: set[str] = field(default_factory=set)
     globals: set[str] = field(default_factory=set)
+
+
+class ScopeVisits:
+    """Mixin of :class:`~link_ls.analysis.visitor.CellVisitor`: the nodes that open a scope."""
+
+    if TYPE_CHECKING:
+        _d: dict[type, Callable[[Any, ast.AST], None]]
+        scopes: list[Scope]
+        walrus: bool
+
+        def visit(self, node: ast.AST) -> None: ...
+        def body(self, stmts: Iterable[ast.AST]) -> None: ...
+        def store(self, name: str, node: ast.AST) -> None: ...
+
+    def _arguments_outer(self, args: ast.arguments) -> None:
+        """What a ``def`` or ``lambda`` evaluates where it stands: defaults, annotations."""
+        visit = self.visit
+        for d in args.defaults:
+            visit(d)
+        for k in args.kw_defaults:
+            if k is not None:
+                visit(k)
+        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if a is not None and a.annotation is not None:
+                visit(a.annotation)
+
+    def v_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        self._arguments_outer(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.store(node.name, node)
+        bound, globs, _ = function_locals(node.args, node.body, self.walrus)
+        self.scopes.append(Scope("function", bound, globs))
+        try:
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
+
+    v_AsyncFunctionDef = v_FunctionDef
+
+    def v_Lambda(self, node: ast.Lambda) -> None:
+        self._arguments_outer(node.args)
+        bound, globs, _ = function_locals(node.args, node.body, self.walrus)
+        self.scopes.append(Scope("function", bound, globs))
+        try:
+            self.visit(node.body)
+        finally:
+            self.scopes.pop()
+
+    def v_ClassDef(self, node: ast.ClassDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        for b in node.bases:
+            self.visit(b)
+        for k in node.keywords:
+            self.visit(k.value)
+        self.scopes.append(Scope("class"))
+        try:
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
+        self.store(node.name, node)
+
+    def _comprehension(self, node: ast.AST, elt: ast.expr, value: ast.expr | None) -> None:
+        d = self._d
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        x: ast.AST = gens[0].iter
+        d[type(x)](self, x)
+        self.scopes.append(Scope("comprehension"))
+        try:
+            first = True
+            for g in gens:
+                if not first:
+                    x = g.iter
+                    d[type(x)](self, x)
+                first = False
+                x = g.target
+                d[type(x)](self, x)
+                for cond in g.ifs:
+                    d[type(cond)](self, cond)
+            d[type(elt)](self, elt)
+            if value is not None:
+                d[type(value)](self, value)
+        finally:
+            self.scopes.pop()
+
+    def v_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, node.elt, None)
+
+    v_SetComp = v_ListComp
+    v_GeneratorExp = v_ListComp
+
+    def v_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, node.key, node.value)

@@ -150,6 +150,7 @@ class Pipeline:
                     later_defs[n] = idx
         pending: list[tuple[int, str]] = []
         builtin_names = BUILTIN_NAMES
+        inferred = self.inferred
         for idx in self.nodes:
             a = an[idx]
             for name in a.reads:
@@ -162,7 +163,11 @@ class Pipeline:
                         pending.append((idx, name))
                         continue
                 if src != idx:
-                    self.inferred.setdefault((src, idx), []).append(name)
+                    flows = inferred.get((src, idx))
+                    if flows is None:
+                        inferred[(src, idx)] = [name]
+                    else:
+                        flows.append(name)
             for name in a.defs:
                 last[name] = idx
             for name in a.mutations:
@@ -304,14 +309,9 @@ def _analyses(
     nb: Notebook, cache: AnalysisCache, indexes: Iterable[int]
 ) -> dict[int, CellAnalysis]:
     cells = nb.cells
-    python = nb.language == "python"
-    out: dict[int, CellAnalysis] = {}
-    for i in indexes:
-        if python:
-            out[i] = cache.analyze(cells[i].source)
-        else:
-            out[i] = cache.analyze("")
-    return out
+    idx = list(indexes)
+    sources = [cells[i].source for i in idx] if nb.language == "python" else [""] * len(idx)
+    return dict(zip(idx, cache.analyze_many(sources), strict=True))
 
 
 def build(nb: Notebook, cache: AnalysisCache | None = None) -> Pipeline:
