@@ -64,6 +64,28 @@ class CellAnalysis:
     occurrence_rows: FlatRows
     syntax_error: SyntaxProblem | None = None
 
+    def __init__(
+        self,
+        defs: frozenset[str],
+        reads: frozenset[str],
+        deletes: frozenset[str],
+        mutations: frozenset[str],
+        unknown: tuple[str, ...],
+        occurrence_rows: FlatRows,
+        syntax_error: SyntaxProblem | None = None,
+    ) -> None:
+        # what the frozen dataclass's own ``__init__`` does, without a call per field
+        # (one is made for every cell)
+        self.__dict__.update(
+            defs=defs,
+            reads=reads,
+            deletes=deletes,
+            mutations=mutations,
+            unknown=unknown,
+            occurrence_rows=occurrence_rows,
+            syntax_error=syntax_error,
+        )
+
     @cached_property
     def occurrences(self) -> tuple[Occurrence, ...]:
         """Module-level uses of names, in source order (made on first use)."""

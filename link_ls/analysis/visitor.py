@@ -27,6 +27,7 @@ MUTATING_METHODS = frozenset(
     """.split()  # noqa: SIM905 (a word list: one name a line would push the module past 500 lines)
 )
 
+_LOAD, _STORE = ast.Load, ast.Store
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -191,16 +192,14 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
         self.defs.add(name)
         self.defined.add(name)
         if type(node) is ast.Name:  # most definitions: :func:`_row`, inlined
-            off = self.line_offset
-            line = node.lineno - 1 + off
-            end = node.end_lineno
-            self.occ += (
+            off = self.line_offset - 1
+            self.occ += (  # type: ignore[arg-type]
                 name,
                 "def",
-                line,
+                node.lineno + off,
                 node.col_offset,
-                (end - 1 + off) if end is not None else line,
-                node.end_col_offset or 0,
+                node.end_lineno + off,  # type: ignore[operator]
+                node.end_col_offset,
             )
         else:
             self.occ += _row(name, "def", node, self.line_offset)
@@ -227,7 +226,7 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
     # -- leaves --------------------------------------------------------------------
     def v_Name(self, node: ast.Name) -> None:
         ctx = type(node.ctx)
-        if ctx is ast.Load:
+        if ctx is _LOAD:
             # :meth:`load`, inlined: most nodes of a cell are loads of names
             name = node.id
             scopes = self.scopes
@@ -253,18 +252,17 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
                     self.deferred.add(name)
                 elif name not in self.defined:
                     self.reads.add(name)
-            off = self.line_offset
-            end = node.end_lineno
-            line = node.lineno - 1 + off
-            self.occ += (
+            # :func:`_row`, inlined: a parsed name has all four positions
+            off = self.line_offset - 1
+            self.occ += (  # type: ignore[arg-type]
                 name,
                 "read",
-                line,
+                node.lineno + off,
                 node.col_offset,
-                (end - 1 + off) if end is not None else line,
-                node.end_col_offset or 0,
+                node.end_lineno + off,  # type: ignore[operator]
+                node.end_col_offset,
             )
-        elif ctx is ast.Store:
+        elif ctx is _STORE:
             self.store(node.id, node)
         else:
             self.v_del_name(node)
