@@ -141,7 +141,8 @@ def _escape_statements(tree: ast.Module) -> set[tuple[int, int, str]]:
     return found
 
 
-#: ``ast.parse(source)`` is ``compile(source, "<unknown>", "exec", _ONLY_AST)``, less a call
+#: ``ast.parse(source)`` is ``compile(source, "<unknown>", "exec", _ONLY_AST, True)``, less a
+#: call (``True``: not inheriting this module's ``__future__`` flags, as ``ast.py`` has none)
 _ONLY_AST = ast.PyCF_ONLY_AST
 
 #: a line that starts (after indentation) with an IPython escape: ``%magic``, ``!cmd``
@@ -159,7 +160,7 @@ def _parse(source: str) -> ast.Module:
         if fast is not None:
             return fast[1]
     try:
-        return compile(source, "<unknown>", "exec", _ONLY_AST)  # type: ignore[no-any-return]
+        return compile(source, "<unknown>", "exec", _ONLY_AST, True)  # type: ignore[no-any-return]
     except SyntaxError:
         pass
     fast = None if escapes else _fast_ipython(source)
