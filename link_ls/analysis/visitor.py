@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from link_ls.analysis.fastpaths import StructuralFastPaths
 from link_ls.analysis.magics import IPythonMagics, is_get_ipython
-from link_ls.analysis.model import CellAnalysis, OccurrenceRow
+from link_ls.analysis.model import NO_NAMES, CellAnalysis, OccurrenceRow
 from link_ls.analysis.scopes import Scope, ScopeVisits, child_fields
 
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
@@ -108,13 +108,15 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
         self.body(tree.body)
         reads = self.reads | (self.deferred - self.defs)
         muts = self.mutations | (self.deferred_mut - self.defs)
+        defs, deletes = self.defs, self.deletes
+        # empty sets shared: fewer objects for the garbage collector to look at
         return CellAnalysis(
-            defs=frozenset(self.defs),
-            reads=frozenset(reads),
-            deletes=frozenset(self.deletes),
-            mutations=frozenset(muts),
-            unknown=tuple(dict.fromkeys(self.unknown)) if self.unknown else (),
-            occurrence_rows=tuple(self.occ),
+            frozenset(defs) if defs else NO_NAMES,
+            frozenset(reads) if reads else NO_NAMES,
+            frozenset(deletes) if deletes else NO_NAMES,
+            frozenset(muts) if muts else NO_NAMES,
+            tuple(dict.fromkeys(self.unknown)) if self.unknown else (),
+            tuple(self.occ),
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
