@@ -36,9 +36,9 @@ OccurrenceRow = tuple[str, str, int, int, int, int]
 #: object for the cyclic garbage collector to look at once, not one per occurrence; a
 #: 10,000-cell notebook has ~200,000 occurrences. :attr:`CellAnalysis.occurrences` reads it.
 FlatRows = tuple[str | int, ...]
-_set = object.__setattr__
 #: the empty set of names, shared by the analyses that have one (most cells delete nothing)
 NO_NAMES: frozenset[str] = frozenset()
+_set = object.__setattr__  # how a frozen dataclass sets its fields
 
 
 @dataclass(frozen=True)
