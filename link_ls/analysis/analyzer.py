@@ -6,6 +6,7 @@ import ast
 import builtins
 import gc
 import re
+from collections.abc import Iterable
 
 from link_ls.analysis.model import EMPTY, CellAnalysis, Span, SyntaxProblem
 from link_ls.analysis.visitor import CellVisitor
@@ -140,6 +141,10 @@ def _escape_statements(tree: ast.Module) -> set[tuple[int, int, str]]:
     return found
 
 
+#: ``ast.parse(source)`` is ``compile(source, "<unknown>", "exec", _ONLY_AST, True)``, less a
+#: call (``True``: not inheriting this module's ``__future__`` flags, as ``ast.py`` has none)
+_ONLY_AST = ast.PyCF_ONLY_AST
+
 #: a line that starts (after indentation) with an IPython escape: ``%magic``, ``!cmd``
 _ESCAPE_LINE = re.compile(r"^[ \t]*[%!]", re.MULTILINE)
 
@@ -155,7 +160,7 @@ def _parse(source: str) -> ast.Module:
         if fast is not None:
             return fast[1]
     try:
-        return ast.parse(source)
+        return compile(source, "<unknown>", "exec", _ONLY_AST, True)  # type: ignore[no-any-return]
     except SyntaxError:
         pass
     fast = None if escapes else _fast_ipython(source)
@@ -170,7 +175,7 @@ def _parse(source: str) -> ast.Module:
 
 def analyze_source(source: str) -> CellAnalysis:
     """Analyse one cell (uncached). Syntax errors become a value, never an exception."""
-    if not source.strip():
+    if not source or source.isspace():  # ``not source.strip()`` without copying it
         return EMPTY
     # a syntax tree and the walk over it make no reference cycles: the collector is
     # paused as :func:`link_ls.gcpause.paused_gc` does, without a context manager's cost
@@ -215,7 +220,8 @@ def _analyze_tree(source: str) -> CellAnalysis:
             SyntaxProblem(f"cannot parse: {e}", Span(0, 0, 0, 1)),
         )
     try:
-        return CellVisitor().run(tree)
+        # no ``:=`` in the text, none in the tree: IPython's rewrite copies code verbatim
+        return CellVisitor(":=" in source).run(tree)
     except RecursionError:
         return CellAnalysis(
             frozenset(),
@@ -252,10 +258,34 @@ class AnalysisCache:
         if hit is None:
             self.misses += 1
             hit = analyze_source(source)
+        self._keep(source, hit)
+        return hit
+
+    def analyze_many(self, sources: Iterable[str]) -> list[CellAnalysis]:
+        """:meth:`analyze` of each source, with the collector paused once for them all."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            out: list[CellAnalysis] = []
+            for source in sources:
+                hit = self._young.get(source)
+                if hit is None:
+                    hit = self._old.pop(source, None)
+                    if hit is None:
+                        self.misses += 1
+                        empty = not source or source.isspace()
+                        hit = EMPTY if empty else _analyze_tree(source)
+                    self._keep(source, hit)
+                out.append(hit)
+            return out
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _keep(self, source: str, analysis: CellAnalysis) -> None:
         if len(self._young) >= max(self.max_entries // 2, 1):
             self._old, self._young = self._young, {}
-        self._young[source] = hit
-        return hit
+        self._young[source] = analysis
 
 
 #: the process-wide cache the CLI and the server share

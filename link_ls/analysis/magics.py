@@ -26,6 +26,7 @@ class IPythonMagics:
     unknown: list[str]
     scopes: list[Scope]
     line_offset: int
+    walrus: bool
 
     if TYPE_CHECKING:
 
@@ -81,7 +82,7 @@ class IPythonMagics:
         self.line_offset = saved + getattr(node, "lineno", 1) - 1 + offset
         try:
             if isolated:
-                bound, globs, _ = function_locals(None, tree.body)
+                bound, globs, _ = function_locals(None, tree.body, self.walrus)
                 self.scopes.append(Scope("function", bound, globs))
                 try:
                     self.body(tree.body)

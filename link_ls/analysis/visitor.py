@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 
 from link_ls.analysis.fastpaths import StructuralFastPaths
 from link_ls.analysis.magics import IPythonMagics, is_get_ipython
-from link_ls.analysis.model import CellAnalysis, OccurrenceRow
-from link_ls.analysis.scopes import Scope, child_fields, function_locals
+from link_ls.analysis.model import NO_NAMES, CellAnalysis, OccurrenceRow
+from link_ls.analysis.scopes import Scope, ScopeVisits, child_fields
 
 #: methods that change their receiver in place (lists, dicts, sets, deques, arrays,
 #: and the estimators users fit in one cell and use in the next)
@@ -27,6 +27,7 @@ MUTATING_METHODS = frozenset(
     """.split()  # noqa: SIM905 (a word list: one name a line would push the module past 500 lines)
 )
 
+_LOAD, _STORE = ast.Load, ast.Store
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -79,10 +80,12 @@ class _Dispatch(dict[type, _Handler]):
 _DISPATCH: dict[type, _Dispatch] = {}
 
 
-class CellVisitor(IPythonMagics, StructuralFastPaths):
-    """One use per cell: ``CellVisitor().run(tree)``."""
+class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
+    """One use per cell: ``CellVisitor(walrus).run(tree)``; ``walrus=False`` promises the
+    code holds no ``:=`` (the cell's text has none), which makes function scopes cheaper."""
 
-    def __init__(self) -> None:
+    def __init__(self, walrus: bool = True) -> None:
+        self.walrus = walrus or not self.structural_fast_paths
         self.defs: set[str] = set()
         self.reads: set[str] = set()
         self.deferred: set[str] = set()
@@ -90,7 +93,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         self.mutations: set[str] = set()
         self.deferred_mut: set[str] = set()
         self.unknown: list[str] = []
-        self.occ: list[OccurrenceRow] = []
+        self.occ: list[str | int] = []  # rows end to end (:data:`FlatRows`)
         self.defined: set[str] = set()  # bound so far at module level
         self.scopes: list[Scope] = []
         self.line_offset = 0
@@ -105,13 +108,15 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
         self.body(tree.body)
         reads = self.reads | (self.deferred - self.defs)
         muts = self.mutations | (self.deferred_mut - self.defs)
+        defs, deletes = self.defs, self.deletes
+        # empty sets shared: fewer objects for the garbage collector to look at
         return CellAnalysis(
-            defs=frozenset(self.defs),
-            reads=frozenset(reads),
-            deletes=frozenset(self.deletes),
-            mutations=frozenset(muts),
-            unknown=tuple(dict.fromkeys(self.unknown)),
-            occurrence_rows=tuple(self.occ),
+            frozenset(defs) if defs else NO_NAMES,
+            frozenset(reads) if reads else NO_NAMES,
+            frozenset(deletes) if deletes else NO_NAMES,
+            frozenset(muts) if muts else NO_NAMES,
+            tuple(dict.fromkeys(self.unknown)) if self.unknown else (),
+            tuple(self.occ),
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
@@ -175,7 +180,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             self.deferred.add(name)
         elif name not in self.defined:
             self.reads.add(name)
-        self.occ.append(_row(name, "read", node, self.line_offset))
+        self.occ += _row(name, "read", node, self.line_offset)
 
     def store(self, name: str, node: ast.AST) -> None:
         if self.scopes:
@@ -188,7 +193,18 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
                 return
         self.defs.add(name)
         self.defined.add(name)
-        self.occ.append(_row(name, "def", node, self.line_offset))
+        if type(node) is ast.Name:  # most definitions: :func:`_row`, inlined
+            off = self.line_offset - 1
+            self.occ += (  # type: ignore[arg-type]
+                name,
+                "def",
+                node.lineno + off,
+                node.col_offset,
+                node.end_lineno + off,  # type: ignore[operator]
+                node.end_col_offset,
+            )
+        else:
+            self.occ += _row(name, "def", node, self.line_offset)
 
     def mutate(self, target: ast.AST) -> None:
         base = target
@@ -207,15 +223,30 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             self.mutations.add(name)
         else:
             return
-        self.occ.append(_row(name, "mutate", base, self.line_offset))
+        self.occ += _row(name, "mutate", base, self.line_offset)
 
     # -- leaves --------------------------------------------------------------------
     def v_Name(self, node: ast.Name) -> None:
         ctx = type(node.ctx)
-        if ctx is ast.Load:
+        if ctx is _LOAD:
             # :meth:`load`, inlined: most nodes of a cell are loads of names
             name = node.id
-            if self.scopes:
+            scopes = self.scopes
+            if not scopes:
+                if name not in self.defined:
+                    self.reads.add(name)
+            elif len(scopes) == 1:
+                # :meth:`_resolves_global` for one scope (a top-level function, class or
+                # comprehension): local if bound there (a function's bound excludes its
+                # ``global`` names); else a function body's read is deferred
+                s = scopes[0]
+                if name in s.bound:
+                    return
+                if s.kind == "function":
+                    self.deferred.add(name)
+                elif name not in self.defined:
+                    self.reads.add(name)
+            else:
                 is_global, deferred = self._resolves_global(name)
                 if not is_global:
                     return
@@ -223,22 +254,17 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
                     self.deferred.add(name)
                 elif name not in self.defined:
                     self.reads.add(name)
-            elif name not in self.defined:
-                self.reads.add(name)
-            off = self.line_offset
-            end = node.end_lineno
-            line = node.lineno - 1 + off
-            self.occ.append(
-                (
-                    name,
-                    "read",
-                    line,
-                    node.col_offset,
-                    (end - 1 + off) if end is not None else line,
-                    node.end_col_offset or 0,
-                )
+            # :func:`_row`, inlined: a parsed name has all four positions
+            off = self.line_offset - 1
+            self.occ += (  # type: ignore[arg-type]
+                name,
+                "read",
+                node.lineno + off,
+                node.col_offset,
+                node.end_lineno + off,  # type: ignore[operator]
+                node.end_col_offset,
             )
-        elif ctx is ast.Store:
+        elif ctx is _STORE:
             self.store(node.id, node)
         else:
             self.v_del_name(node)
@@ -251,7 +277,7 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             self.reads.add(node.id)
         self.deletes.add(node.id)
         self.defined.discard(node.id)
-        self.occ.append(_row(node.id, "delete", node, self.line_offset))
+        self.occ += _row(node.id, "delete", node, self.line_offset)
 
     def v_Attribute(self, node: ast.Attribute) -> None:
         v = node.value
@@ -363,85 +389,6 @@ class CellVisitor(IPythonMagics, StructuralFastPaths):
             self.visit(p)
         if node.rest:
             self.store(node.rest, node)
-
-    # -- new scopes ------------------------------------------------------------------
-    def _arguments_outer(self, args: ast.arguments) -> None:
-        for d in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
-            self.visit(d)
-        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if a is not None and a.annotation is not None:
-                self.visit(a.annotation)
-
-    def v_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for d in node.decorator_list:
-            self.visit(d)
-        self._arguments_outer(node.args)
-        if node.returns is not None:
-            self.visit(node.returns)
-        self.store(node.name, node)
-        bound, globs, _ = function_locals(node.args, node.body)
-        self.scopes.append(Scope("function", bound, globs))
-        try:
-            self.body(node.body)
-        finally:
-            self.scopes.pop()
-
-    v_AsyncFunctionDef = v_FunctionDef
-
-    def v_Lambda(self, node: ast.Lambda) -> None:
-        self._arguments_outer(node.args)
-        bound, globs, _ = function_locals(node.args, node.body)
-        self.scopes.append(Scope("function", bound, globs))
-        try:
-            self.visit(node.body)
-        finally:
-            self.scopes.pop()
-
-    def v_ClassDef(self, node: ast.ClassDef) -> None:
-        for d in node.decorator_list:
-            self.visit(d)
-        for b in node.bases:
-            self.visit(b)
-        for k in node.keywords:
-            self.visit(k.value)
-        self.scopes.append(Scope("class"))
-        try:
-            self.body(node.body)
-        finally:
-            self.scopes.pop()
-        self.store(node.name, node)
-
-    def _comprehension(self, node: ast.AST, elt: ast.expr, value: ast.expr | None) -> None:
-        d = self._d
-        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
-        x: ast.AST = gens[0].iter
-        d[type(x)](self, x)
-        self.scopes.append(Scope("comprehension"))
-        try:
-            first = True
-            for g in gens:
-                if not first:
-                    x = g.iter
-                    d[type(x)](self, x)
-                first = False
-                x = g.target
-                d[type(x)](self, x)
-                for cond in g.ifs:
-                    d[type(cond)](self, cond)
-            d[type(elt)](self, elt)
-            if value is not None:
-                d[type(value)](self, value)
-        finally:
-            self.scopes.pop()
-
-    def v_ListComp(self, node: ast.ListComp) -> None:
-        self._comprehension(node, node.elt, None)
-
-    v_SetComp = v_ListComp
-    v_GeneratorExp = v_ListComp
-
-    def v_DictComp(self, node: ast.DictComp) -> None:
-        self._comprehension(node, node.key, node.value)
 
     # -- calls: in-place methods, exec, and IPython's magics -----------------------
     def v_Call(self, node: ast.Call) -> None:

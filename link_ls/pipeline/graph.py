@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from link_ls.analysis import BUILTIN_NAMES, AnalysisCache, CellAnalysis, default_cache
+from link_ls.gcpause import paused_gc
 from link_ls.notebook.canvas import ComponentId, Parameter
 from link_ls.notebook.model import Cell, NodeId, Notebook
 from link_ls.pipeline.model import Edge
@@ -149,6 +150,7 @@ class Pipeline:
                     later_defs[n] = idx
         pending: list[tuple[int, str]] = []
         builtin_names = BUILTIN_NAMES
+        inferred = self.inferred
         for idx in self.nodes:
             a = an[idx]
             for name in a.reads:
@@ -161,7 +163,11 @@ class Pipeline:
                         pending.append((idx, name))
                         continue
                 if src != idx:
-                    self.inferred.setdefault((src, idx), []).append(name)
+                    flows = inferred.get((src, idx))
+                    if flows is None:
+                        inferred[(src, idx)] = [name]
+                    else:
+                        flows.append(name)
             for name in a.defs:
                 last[name] = idx
             for name in a.mutations:
@@ -303,18 +309,20 @@ def _analyses(
     nb: Notebook, cache: AnalysisCache, indexes: Iterable[int]
 ) -> dict[int, CellAnalysis]:
     cells = nb.cells
-    python = nb.language == "python"
-    out: dict[int, CellAnalysis] = {}
-    for i in indexes:
-        if python:
-            out[i] = cache.analyze(cells[i].source)
-        else:
-            out[i] = cache.analyze("")
-    return out
+    idx = list(indexes)
+    sources = [cells[i].source for i in idx] if nb.language == "python" else [""] * len(idx)
+    return dict(zip(idx, cache.analyze_many(sources), strict=True))
 
 
 def build(nb: Notebook, cache: AnalysisCache | None = None) -> Pipeline:
-    """Analyse every code cell (through the cache) and build the DAG."""
+    """Analyse every code cell (through the cache) and build the DAG.
+
+    The collector is paused once for the whole build (syntax trees, analyses, edges: no
+    reference cycles), not cell by cell: between cells it would otherwise walk the
+    analyses made so far again and again, ~10% of 1,000 cells and a cost that grows
+    faster than the notebook (~17% of 10,000).
+    """
     cache = cache or default_cache
-    code = [c.index for c in nb.cells if c.is_code]
-    return Pipeline(nb, _analyses(nb, cache, code))
+    with paused_gc():
+        code = [c.index for c in nb.cells if c.is_code]
+        return Pipeline(nb, _analyses(nb, cache, code))
