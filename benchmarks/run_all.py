@@ -37,6 +37,7 @@ import analysis  # noqa: E402  (sibling scripts, not a package)
 import cache  # noqa: E402
 import diff_merge  # noqa: E402
 import lsp_latency  # noqa: E402
+import scale  # noqa: E402
 
 BARE_PYGLS = """\
 from pygls.lsp.server import LanguageServer
@@ -235,6 +236,40 @@ def cache_rows(seconds: float, mb: int, repeat: int) -> list[Row]:
     ]
 
 
+def scale_rows(components: int, width: int, sleep: float, workers: int) -> list[Row]:
+    """serial, parallel and dask (a LocalCluster started beforehand) on the wide synthetic
+    pipeline of ``scale.py``, one round; wall-clock; speed-up over serial (issue 20)."""
+    progress(
+        f"scale-out: {components} components of {sleep:g} s, width {width}: "
+        f"serial, parallel({workers}), dask({workers})"
+    )
+    with tempfile.TemporaryDirectory(prefix="link-ls-scale-") as tmp:
+        path = Path(tmp) / "wide.ipynb"
+        scale.synth(path, components, width, sleep)
+        walls = {
+            name: wall
+            for name, wall, _ in scale.one_round(path, ["serial", "parallel", "dask"], workers)
+        }
+    base = walls["serial"]
+    rows = []
+    for name in (f"parallel({workers})", f"dask({workers})"):
+        rows.append(
+            Row(
+                f"{name} vs serial, {components} components, width {width}",
+                secs(walls[name]),
+                f"serial {secs(base)}",
+                f"{base / walls[name]:.2f}× faster",
+                "≥ 3× (4 workers)",
+                base / walls[name] >= 3,
+            )
+        )
+    start = walls[f"dask({workers})+start"] - walls[f"dask({workers})"]
+    rows.append(
+        Row("dask LocalCluster start-up (not in the row above)", secs(start), "-", "-", "", None)
+    )
+    return rows
+
+
 # -- diff and merge -------------------------------------------------------------------------
 def _files(root: Path, n: int, ids: bool) -> diff_merge.Files:
     return diff_merge.prepare(root, n, ids)
@@ -378,10 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         sizes, repeat, cells, edits, rss_edits, starts = (200, 400), 3, 200, 10, 20, 2
-        seconds, mb = 1.0, 10
+        seconds, mb, wide = 1.0, 10, (48, 8, 0.1)
     else:
         sizes, repeat, cells, edits, rss_edits, starts = (1000, 5000, 10000), 5, 1000, 50, 1000, 5
-        seconds, mb = 5.0, 100
+        seconds, mb, wide = 5.0, 100, (200, 8, 0.2)
     # link-ls's bytecode, as an installed package has it (pip compiles at install, as it did
     # for pygls and nbdime); an editable checkout under PYTHONDONTWRITEBYTECODE would
     # otherwise compile every module on every process start
@@ -394,6 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *lsp_rows(cells, edits, rss_edits, starts),
         *cache_rows(seconds, mb, max(repeat // 2, 2)),
         *diff_merge_rows(sizes, repeat, repeat, timeout=900),
+        *scale_rows(*wide, workers=4),
     ]
     cpus = os.cpu_count() or 0
     print(
@@ -403,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         "core, in-process and process rows: CPU seconds (what the work costs, whatever else "
-        "runs on the machine); language-server and cache rows (a kernel): wall-clock"
+        "runs on the machine); language-server, cache and scale-out rows (kernels): wall-clock"
     )
     print(render(rows))
     return 0

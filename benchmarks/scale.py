@@ -118,7 +118,9 @@ def _load() -> str:
         return "?"
 
 
-def _round(path: Path, executors: list[str], workers: int) -> list[tuple[str, float, list[float]]]:
+def one_round(
+    path: Path, executors: list[str], workers: int
+) -> list[tuple[str, float, list[float]]]:
     """One run of each executor, in order, on the same pipeline."""
     rows: list[tuple[str, float, list[float]]] = []
     for ex in executors:
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for r in range(args.repeat):
             print(f"round {r + 1}/{args.repeat} (load {_load()})", flush=True)
-            rows = _round(path, args.executors.split(","), args.workers)
+            rows = one_round(path, args.executors.split(","), args.workers)
             base = next((w for name, w, _ in rows if name == "serial"), None)
             for name, wall, per in rows:
                 walls.setdefault(name, []).append(wall)
