@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,59 @@ def jupyter(
         # the server log (link-ls's stderr included) beside the screenshots, one per module
         module = request.module.__name__.rsplit(".", 1)[-1]
         shutil.copy(j.log, OUTPUT / f"jupyter-server-{module}.log")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: flags from REAL-CLIENTS.md: no sandbox as root, no GPU, no network chatter
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: how long a page waits for JupyterLab (real kernels and servers on a loaded machine)
+TIMEOUT_MS = 240_000
+
+
+def require_playwright() -> None:
+    """Playwright's Python package is there (``make test`` installs it), else skip/fail."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as e:
+        missing(f"playwright not installed: {e}")
+
+
+@contextmanager
+def lab_page(
+    jupyter: Jupyter,
+    name: str,
+    *,
+    height: int = 1400,
+    timeout_ms: int = TIMEOUT_MS,
+    last_shot: str | None = None,
+) -> Iterator[Any]:
+    """A headless Chromium page with JupyterLab showing ``name`` (under the server's root).
+
+    ``last_shot``: a screenshot taken into ``output/`` however the block ends (what the
+    page showed when a check failed)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": height})
+            page.set_default_timeout(timeout_ms)
+            page.goto(f"{jupyter.base}/lab/tree/{name}?token={jupyter.token}")
+            try:
+                yield page
+            finally:
+                if last_shot is not None:
+                    OUTPUT.mkdir(exist_ok=True)
+                    page.screenshot(path=str(OUTPUT / last_shot))
+        finally:
+            browser.close()

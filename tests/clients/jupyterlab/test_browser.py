@@ -7,70 +7,51 @@ cell. The screenshot (``output/jupyterlab-diagnostic.png``) is kept for a human.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.clients.jupyterlab.conftest import FIXTURE, OUTPUT, Jupyter, missing
+from tests.clients.jupyterlab.conftest import (
+    CHROMIUM,
+    FIXTURE,
+    OUTPUT,
+    Jupyter,
+    lab_page,
+    missing,
+    require_playwright,
+)
 
 #: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
 pytestmark = pytest.mark.timeout(900)
-
-CHROMIUM = Path("/usr/bin/chromium")
-#: flags from REAL-CLIENTS.md: no sandbox as root, no GPU, no network chatter
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 240_000
 
 
 def test_notebook_shows_the_diagnostic_on_the_report_cell(jupyter: Jupyter) -> None:
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        missing(f"playwright not installed: {e}")
+    require_playwright()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with lab_page(jupyter, FIXTURE.name, height=1000) as page:
+        page.wait_for_selector(".jp-Notebook .jp-Cell")
+        marked = page.locator(".jp-Notebook .jp-Cell .cm-lintRange-warning")
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/{FIXTURE.name}?token={jupyter.token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell")
-            marked = page.locator(".jp-Notebook .jp-Cell .cm-lintRange-warning")
-            try:
-                marked.first.wait_for(state="attached")
-            finally:
-                OUTPUT.mkdir(exist_ok=True)
-                page.screenshot(path=str(OUTPUT / "jupyterlab-notebook.png"))
-            assert marked.count() == 1
-            assert marked.first.inner_text() == "unit"
-            # the underline sits in the sixth cell, `report`
-            cells = page.locator(".jp-Notebook > .jp-WindowedPanel-outer .jp-Cell")
-            if cells.count() == 0:
-                cells = page.locator(".jp-Notebook .jp-Cell")
-            index = next(
-                i
-                for i in range(cells.count())
-                if cells.nth(i).locator(".cm-lintRange-warning").count() > 0
-            )
-            assert index == 5
-            assert "total weight" in cells.nth(index).inner_text()
-            # hovering the underline shows the server's message
-            marked.first.hover()
-            tooltip = page.locator(".cm-tooltip-lint, .cm-tooltip-hover, .lsp-tooltip")
-            tooltip.first.wait_for(state="visible", timeout=60_000)
-            page.screenshot(path=str(OUTPUT / "jupyterlab-diagnostic.png"))
-            assert "comes from label" in tooltip.first.inner_text()
+            marked.first.wait_for(state="attached")
         finally:
-            browser.close()
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "jupyterlab-notebook.png"))
+        assert marked.count() == 1
+        assert marked.first.inner_text() == "unit"
+        # the underline sits in the sixth cell, `report`
+        cells = page.locator(".jp-Notebook > .jp-WindowedPanel-outer .jp-Cell")
+        if cells.count() == 0:
+            cells = page.locator(".jp-Notebook .jp-Cell")
+        index = next(
+            i
+            for i in range(cells.count())
+            if cells.nth(i).locator(".cm-lintRange-warning").count() > 0
+        )
+        assert index == 5
+        assert "total weight" in cells.nth(index).inner_text()
+        # hovering the underline shows the server's message
+        marked.first.hover()
+        tooltip = page.locator(".cm-tooltip-lint, .cm-tooltip-hover, .lsp-tooltip")
+        tooltip.first.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(OUTPUT / "jupyterlab-diagnostic.png"))
+        assert "comes from label" in tooltip.first.inner_text()

@@ -22,14 +22,12 @@ from typing import Any
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import OUTPUT, Jupyter, missing
-from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.clients.jupyterlab.conftest import CHROMIUM, OUTPUT, Jupyter, lab_page, missing
 from tests.clients.jupyterlab.test_extension import (
     COMPONENTS,
     CURRENT,
     EXAMPLE,
     INSTALLED,
-    TIMEOUT_MS,
     _cached_copy,
     _header,
     _run_up_to,
@@ -74,14 +72,10 @@ def _trust(jupyter: Jupyter, name: str) -> dict[str, str | None]:
     return {c["name"]: c["trust"] for c in json.loads(out)["components"]}
 
 
-def _open(browser: Any, jupyter: Jupyter, name: str) -> Any:
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{jupyter.base}/lab/tree/{name}?token={jupyter.token}")
+def _wait_headers(page: Any) -> None:
     page.wait_for_function(
         f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
     )
-    return page
 
 
 def _states(page: Any) -> dict[int, str]:
@@ -116,10 +110,6 @@ def _first_run_asks(page: Any, name: str) -> Any:
     return dialog
 
 
-def _browser(pw: Any) -> Any:
-    return pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-
-
 def _require() -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
@@ -131,93 +121,78 @@ def _require() -> None:
 
 def test_trust_and_rerun_restores_the_imported_cache(jupyter: Jupyter) -> None:
     _require()
-    from playwright.sync_api import sync_playwright
 
     name = "trusted.ipynb"
     _seed(jupyter, name)
     assert set(_trust(jupyter, name).values()) == {"unsigned"}
     OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = _open(browser, jupyter, name)
-            # a colleague's entries are in the store, but a run would not restore them
-            _wait_states(page, "untrusted")
-            dialog = _first_run_asks(page, "trust")
-            before = _runs(page)
-            dialog.locator("button", has_text="Trust and re-run").click()
-            # the same run again, now restoring `report` (its ancestors are not needed)
-            page.wait_for_function(
-                "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
-                arg=[CURRENT, before],
-            )
-            runs = {c: _header(page, c).locator(".link-ls-run").inner_text() for c in COMPONENTS}
-            page.screenshot(path=str(OUTPUT / "jupyterlab-trust-rerun-restored.png"))
-            assert runs[9] == "restored from the cache", runs
-            assert all(runs[c].startswith("skipped") for c in COMPONENTS if c != 9), runs
-            notice = page.locator(".Toastify__toast", has_text="cache entries trusted")
-            assert "8 cache entries trusted" in notice.first.inner_text()
-            # nothing left to ask about
-            assert page.locator(DIALOG).count() == 0
-            _wait_states(page, "cached")
-        finally:
-            browser.close()
+    with lab_page(jupyter, name) as page:
+        _wait_headers(page)
+        # a colleague's entries are in the store, but a run would not restore them
+        _wait_states(page, "untrusted")
+        dialog = _first_run_asks(page, "trust")
+        before = _runs(page)
+        dialog.locator("button", has_text="Trust and re-run").click()
+        # the same run again, now restoring `report` (its ancestors are not needed)
+        page.wait_for_function(
+            "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
+            arg=[CURRENT, before],
+        )
+        runs = {c: _header(page, c).locator(".link-ls-run").inner_text() for c in COMPONENTS}
+        page.screenshot(path=str(OUTPUT / "jupyterlab-trust-rerun-restored.png"))
+        assert runs[9] == "restored from the cache", runs
+        assert all(runs[c].startswith("skipped") for c in COMPONENTS if c != 9), runs
+        notice = page.locator(".Toastify__toast", has_text="cache entries trusted")
+        assert "8 cache entries trusted" in notice.first.inner_text()
+        # nothing left to ask about
+        assert page.locator(DIALOG).count() == 0
+        _wait_states(page, "cached")
     # every imported entry of the store is signed with the server's key, not only `report`
     assert set(_trust(jupyter, name).values()) == {"trusted"}
 
 
 def test_not_now_trusts_nothing_and_the_components_execute(jupyter: Jupyter) -> None:
     _require()
-    from playwright.sync_api import sync_playwright
 
     name = "declined.ipynb"
     _seed(jupyter, name)
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = _open(browser, jupyter, name)
-            dialog = _first_run_asks(page, "not-now")
-            runs = _runs(page)
-            dialog.locator("button", has_text="Not now").click()
-            dialog.wait_for(state="detached")
-            assert _runs(page) == runs  # no second run
-            # the palette command trusts on demand; here, asking again still executes
-            again = _run_up_to(page, 9)
-            assert all(text.startswith("executed") for text in again.values()), again
-            page.locator(DIALOG).wait_for()
-            page.locator(DIALOG).locator("button", has_text="Not now").click()
-        finally:
-            browser.close()
+    with lab_page(jupyter, name) as page:
+        _wait_headers(page)
+        dialog = _first_run_asks(page, "not-now")
+        runs = _runs(page)
+        dialog.locator("button", has_text="Not now").click()
+        dialog.wait_for(state="detached")
+        assert _runs(page) == runs  # no second run
+        # the palette command trusts on demand; here, asking again still executes
+        again = _run_up_to(page, 9)
+        assert all(text.startswith("executed") for text in again.values()), again
+        page.locator(DIALOG).wait_for()
+        page.locator(DIALOG).locator("button", has_text="Not now").click()
     assert set(_trust(jupyter, name).values()) == {"unsigned"}
 
 
 def test_headers_say_untrusted_not_cached_until_the_cache_is_trusted(jupyter: Jupyter) -> None:
     _require()
-    from playwright.sync_api import sync_playwright
 
     name = "headers.ipynb"
     _seed(jupyter, name)
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = _open(browser, jupyter, name)
-            _wait_states(page, "untrusted")
-            page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-untrusted.png"))
-            report = _header(page, 9).locator(".link-ls-state")
-            assert report.inner_text() == "untrusted"
-            tip = report.get_attribute("title") or ""
-            assert "report is untrusted (imported from " + ARCHIVE in tip, tip
-            assert "made by " in tip and "Trust the cache" in tip, tip
-            assert set(_states(page).values()) == {"untrusted"}
+    with lab_page(jupyter, name) as page:
+        _wait_headers(page)
+        _wait_states(page, "untrusted")
+        page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-untrusted.png"))
+        report = _header(page, 9).locator(".link-ls-state")
+        assert report.inner_text() == "untrusted"
+        tip = report.get_attribute("title") or ""
+        assert "report is untrusted (imported from " + ARCHIVE in tip, tip
+        assert "made by " in tip and "Trust the cache" in tip, tip
+        assert set(_states(page).values()) == {"untrusted"}
 
-            # trusted from a terminal: the next refresh says cached, with no note
-            _cli(jupyter, jupyter.key_file, "cache", "trust", name)
-            page.evaluate("() => window.jupyterapp.commands.execute('link-ls:refresh')")
-            _wait_states(page, "cached")
-            page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-cached.png"))
-            assert _header(page, 9).locator(".link-ls-state").inner_text() == "cached"
-            tip = _header(page, 9).locator(".link-ls-state").get_attribute("title") or ""
-            assert "untrusted" not in tip, tip
-        finally:
-            browser.close()
+        # trusted from a terminal: the next refresh says cached, with no note
+        _cli(jupyter, jupyter.key_file, "cache", "trust", name)
+        page.evaluate("() => window.jupyterapp.commands.execute('link-ls:refresh')")
+        _wait_states(page, "cached")
+        page.screenshot(path=str(OUTPUT / "jupyterlab-trust-headers-cached.png"))
+        assert _header(page, 9).locator(".link-ls-state").inner_text() == "cached"
+        tip = _header(page, 9).locator(".link-ls-state").get_attribute("title") or ""
+        assert "untrusted" not in tip, tip
     assert set(_trust(jupyter, name).values()) == {"trusted"}

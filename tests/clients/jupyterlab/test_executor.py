@@ -17,15 +17,20 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.clients.jupyterlab.conftest import OUTPUT, SOURCE_BUILD, Jupyter, missing
-from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.clients.jupyterlab.conftest import (
+    CHROMIUM,
+    OUTPUT,
+    SOURCE_BUILD,
+    Jupyter,
+    lab_page,
+    missing,
+)
 from tests.clients.jupyterlab.test_extension import (
     COMPONENTS,
     CURRENT,
     DIRTY,
     EXAMPLE,
     INSTALLED,
-    TIMEOUT_MS,
     _header,
     _output,
     _run_up_to,
@@ -63,40 +68,29 @@ def test_parallel_setting_runs_both_branches_through_link_run(jupyter: Jupyter) 
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     (jupyter.root / NAME).write_text(EXAMPLE.read_text())
     _set_executor(jupyter, {"executor": "parallel", "workers": 2})
     OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    with lab_page(jupyter, NAME, height=1600, last_shot="jupyterlab-parallel-last.png") as page:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/{NAME}?token={jupyter.token}")
-            page.wait_for_function(
-                f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
-            )
-            # unsaved edits, one outside the plan and one that makes `baseline` take a
-            # while: the run saves the notebook first
-            page.evaluate(
-                """() => {
-                    const nb = window.jupyterapp.shell.currentWidget.content;
-                    const m = nb.widgets[8].model.sharedModel;
-                    m.setSource(m.getSource() + '\\n# reviewed');
-                    const b = nb.widgets[6].model.sharedModel;
-                    b.setSource('import time\\ntime.sleep(6)\\n' + b.getSource());
-                }"""
-            )
-            assert page.evaluate(DIRTY)
-            runs = _run_up_to(page, 8, live=_shows_running)
-            page.screenshot(path=str(OUTPUT / "jupyterlab-parallel-ran.png"))
-            _check_page(page, runs)
-        finally:
-            page.screenshot(path=str(OUTPUT / "jupyterlab-parallel-last.png"))
-            browser.close()
+        # unsaved edits, one outside the plan and one that makes `baseline` take a
+        # while: the run saves the notebook first
+        page.evaluate(
+            """() => {
+                const nb = window.jupyterapp.shell.currentWidget.content;
+                const m = nb.widgets[8].model.sharedModel;
+                m.setSource(m.getSource() + '\\n# reviewed');
+                const b = nb.widgets[6].model.sharedModel;
+                b.setSource('import time\\ntime.sleep(6)\\n' + b.getSource());
+            }"""
+        )
+        assert page.evaluate(DIRTY)
+        runs = _run_up_to(page, 8, live=_shows_running)
+        page.screenshot(path=str(OUTPUT / "jupyterlab-parallel-ran.png"))
+        _check_page(page, runs)
     _check_file(jupyter)
 
 

@@ -20,8 +20,15 @@ from typing import Any
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import FIXTURE, OUTPUT, Jupyter, missing
-from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.clients.jupyterlab.conftest import (
+    CHROMIUM,
+    FIXTURE,
+    OUTPUT,
+    Jupyter,
+    lab_page,
+    missing,
+    require_playwright,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -30,7 +37,6 @@ EXAMPLE = ROOT / "examples" / "pipeline.ipynb"
 NOTEBOOK = "pipeline.ipynb"
 #: the prebuilt extension as `make test` links it (mk/jupyterlab-ext.mk) or a wheel installs it
 INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "link-ls" / "package.json"
-TIMEOUT_MS = 240_000
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 DIRTY = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
 #: component names by 1-based cell position in examples/pipeline.ipynb
@@ -98,26 +104,12 @@ def test_headers_run_up_to_stale_and_cache(jupyter: Jupyter) -> None:
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        missing(f"playwright not installed: {e}")
+    require_playwright()
     _cached_copy(jupyter.root / NOTEBOOK)
     shutil.rmtree(jupyter.root / ".link_ls", ignore_errors=True)
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/{NOTEBOOK}?token={jupyter.token}")
-            _scenario(page, jupyter)
-        finally:
-            OUTPUT.mkdir(exist_ok=True)
-            page.screenshot(path=str(OUTPUT / "jupyterlab-ext-last.png"))
-            browser.close()
+    with lab_page(jupyter, NOTEBOOK, height=1600, last_shot="jupyterlab-ext-last.png") as page:
+        _scenario(page, jupyter)
 
 
 def _shot(page: Any, name: str) -> None:
@@ -280,45 +272,35 @@ def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     merged = _conflicted(jupyter.root)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(jupyter.root)]
     for argv in (["init", "-q"], ["add", merged.name], ["commit", "-qm", "merged"]):
         subprocess.run(git + argv, check=True, capture_output=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/{merged.name}?token={jupyter.token}")
-            conflict = page.locator(f'{CURRENT} .link-ls-fix[data-code="LNK007"]')
-            conflict.first.wait_for(state="visible")
-            _shot(page, "7-conflicts")
-            clean, report = _header(page, 3), _header(page, 9)
-            assert "Take theirs" in clean.inner_text() and "Take ours" in report.inner_text()
-            clean.locator(".link-ls-fix", has_text="Take theirs").click()
-            clean.locator('.link-ls-fix[data-code="LNK007"]').first.wait_for(state="detached")
-            report.locator(".link-ls-fix", has_text="Take both").click()
-            conflict.first.wait_for(state="detached")
-            # applied to the model (dirty), not to the file
-            assert "<<<<<<<" in merged.read_text()
-            assert page.evaluate(DIRTY)
-            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            page.wait_for_function(f"() => !({DIRTY})()")
-            _shot(page, "8-conflicts-resolved")
-            # palette command: the diff with HEAD (the merge as committed) in a main-area panel
-            page.evaluate("() => { window.jupyterapp.commands.execute('link-ls:diff'); }")
-            page.locator(".jp-Dialog input").fill("HEAD")
-            page.locator(".jp-Dialog .jp-mod-accept").click()
-            frame = page.frame_locator(".link-ls-diff-frame")
-            frame.locator("body").wait_for()
-            assert "clean" in frame.locator("body").inner_text()
-            _shot(page, "9-diff-with-head")
-        finally:
-            browser.close()
+    with lab_page(jupyter, merged.name) as page:
+        conflict = page.locator(f'{CURRENT} .link-ls-fix[data-code="LNK007"]')
+        conflict.first.wait_for(state="visible")
+        _shot(page, "7-conflicts")
+        clean, report = _header(page, 3), _header(page, 9)
+        assert "Take theirs" in clean.inner_text() and "Take ours" in report.inner_text()
+        clean.locator(".link-ls-fix", has_text="Take theirs").click()
+        clean.locator('.link-ls-fix[data-code="LNK007"]').first.wait_for(state="detached")
+        report.locator(".link-ls-fix", has_text="Take both").click()
+        conflict.first.wait_for(state="detached")
+        # applied to the model (dirty), not to the file
+        assert "<<<<<<<" in merged.read_text()
+        assert page.evaluate(DIRTY)
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        page.wait_for_function(f"() => !({DIRTY})()")
+        _shot(page, "8-conflicts-resolved")
+        # palette command: the diff with HEAD (the merge as committed) in a main-area panel
+        page.evaluate("() => { window.jupyterapp.commands.execute('link-ls:diff'); }")
+        page.locator(".jp-Dialog input").fill("HEAD")
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        frame = page.frame_locator(".link-ls-diff-frame")
+        frame.locator("body").wait_for()
+        assert "clean" in frame.locator("body").inner_text()
+        _shot(page, "9-diff-with-head")
     import nbformat
 
     nb = nbformat.read(str(merged), as_version=4)
@@ -341,33 +323,23 @@ def test_an_edge_added_by_a_fix_clears_the_diagnostic_before_saving(jupyter: Jup
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     on_disk = (jupyter.root / FIXTURE.name).read_text()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    with lab_page(jupyter, FIXTURE.name, height=1200) as page:
+        underline = page.locator(f"{CURRENT} .cm-lintRange-warning")
+        underline.first.wait_for(state="attached")
+        fix = _header(page, 6).locator(".link-ls-fix", has_text="Add parent label")
+        fix.click()
+        underline.first.wait_for(state="detached")
+        _shot(page, "10-edge-fixed-unsaved")
+        assert page.evaluate(DIRTY)
+        assert "label" in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
+        # one undo step takes the edge back out of the model
+        page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.undo()"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/{FIXTURE.name}?token={jupyter.token}")
-            underline = page.locator(f"{CURRENT} .cm-lintRange-warning")
-            underline.first.wait_for(state="attached")
-            fix = _header(page, 6).locator(".link-ls-fix", has_text="Add parent label")
-            fix.click()
-            underline.first.wait_for(state="detached")
-            _shot(page, "10-edge-fixed-unsaved")
-            assert page.evaluate(DIRTY)
-            assert "label" in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
-            # one undo step takes the edge back out of the model
-            page.evaluate(
-                "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.undo()"
-            )
-            underline.first.wait_for(state="attached")
-            assert "label" not in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
-        finally:
-            browser.close()
+        underline.first.wait_for(state="attached")
+        assert "label" not in _header(page, 6).locator(".link-ls-parent").all_inner_texts()
     assert (jupyter.root / FIXTURE.name).read_text() == on_disk
 
 
@@ -395,7 +367,6 @@ def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) ->
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     a = ("a1b2c3d4-0000-4000-8000-000000000001", "setup")
     nb = {
@@ -420,39 +391,30 @@ def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) ->
         "nbformat_minor": 5,
     }
     (jupyter.root / "bad.ipynb").write_text(json.dumps(nb, indent=1))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    with lab_page(jupyter, "bad.ipynb", height=900) as page:
+        _header(page, 3).wait_for()
+        runs = _run_up_to(page, 2, cells=(1, 2))
+        assert runs[1].startswith("executed") and runs[2] == "the kernel died", runs
+        _shot(page, "11-kernel-died")
+        for _ in range(3):  # JupyterLab's own "kernel restarting" notices
+            page.keyboard.press("Escape")
+        panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+        before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
+        _header(page, 3).locator(".link-ls-run-up-to").click()
+        _header(page, 3).locator(".link-ls-run", has_text="running").wait_for()
+        # interrupt the slow cell itself, not the cache work before it (a loaded machine
+        # can still be restoring or saving `setup` when the header says running)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".some(e => e.textContent.includes('slow started'))"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{jupyter.base}/lab/tree/bad.ipynb?token={jupyter.token}")
-            _header(page, 3).wait_for()
-            runs = _run_up_to(page, 2, cells=(1, 2))
-            assert runs[1].startswith("executed") and runs[2] == "the kernel died", runs
-            _shot(page, "11-kernel-died")
-            for _ in range(3):  # JupyterLab's own "kernel restarting" notices
-                page.keyboard.press("Escape")
-            panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-            before = int(page.locator(panel).get_attribute("data-link-ls-runs") or 0)
-            _header(page, 3).locator(".link-ls-run-up-to").click()
-            _header(page, 3).locator(".link-ls-run", has_text="running").wait_for()
-            # interrupt the slow cell itself, not the cache work before it (a loaded machine
-            # can still be restoring or saving `setup` when the header says running)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-                ".some(e => e.textContent.includes('slow started'))"
-            )
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
-            page.wait_for_function(
-                "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
-                arg=[panel, before],
-            )
-            assert _header(page, 3).locator(".link-ls-run").inner_text() == "interrupted"
-            _shot(page, "12-interrupted")
-        finally:
-            browser.close()
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
+        page.wait_for_function(
+            "([sel, n]) => Number(document.querySelector(sel).dataset.linkLsRuns || 0) > n",
+            arg=[panel, before],
+        )
+        assert _header(page, 3).locator(".link-ls-run").inner_text() == "interrupted"
+        _shot(page, "12-interrupted")
 
 
 def _dialog(page: Any, value: str | None = None) -> None:
@@ -475,39 +437,29 @@ def test_export_then_import_the_pipeline_into_the_model(jupyter: Jupyter) -> Non
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     nb_path = jupyter.root / "exchange.ipynb"
     shutil.copy(EXAMPLE, nb_path)
     on_disk = nb_path.read_text()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    with lab_page(jupyter, nb_path.name, height=900, timeout_ms=60_000) as page:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(60_000)
-            page.goto(f"{jupyter.base}/lab/tree/{nb_path.name}?token={jupyter.token}")
-            page.wait_for_function(
-                f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 8"
-            )
-            run = "() => { window.jupyterapp.commands.execute('link-ls:%s'); }"
-            page.evaluate(run % "export-pipeline")
-            _dialog(page, "link")  # Link's own format
-            _dialog(page, "exchange-link.json")
-            _dialog(page)  # "exported"
-            exported = json.loads((jupyter.root / "exchange-link.json").read_text())
-            assert exported, "Link's export list"
-            page.evaluate(run % "import-pipeline")
-            _dialog(page, "exchange-link.json")
-            _dialog(page)  # "imported: 8 components"
-            page.wait_for_function(
-                f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 16"
-            )
-            _shot(page, "13-imported")
-            assert page.evaluate(DIRTY)
-        finally:
-            browser.close()
+        run = "() => { window.jupyterapp.commands.execute('link-ls:%s'); }"
+        page.evaluate(run % "export-pipeline")
+        _dialog(page, "link")  # Link's own format
+        _dialog(page, "exchange-link.json")
+        _dialog(page)  # "exported"
+        exported = json.loads((jupyter.root / "exchange-link.json").read_text())
+        assert exported, "Link's export list"
+        page.evaluate(run % "import-pipeline")
+        _dialog(page, "exchange-link.json")
+        _dialog(page)  # "imported: 8 components"
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{CURRENT} .link-ls-header').length === 16"
+        )
+        _shot(page, "13-imported")
+        assert page.evaluate(DIRTY)
     assert nb_path.read_text() == on_disk
 
 
@@ -518,49 +470,39 @@ def test_a_plain_notebook_turned_into_a_pipeline_then_a_cycle_refuses_to_run(
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     shutil.copy(EXAMPLE.with_name("plain.ipynb"), jupyter.root / "plain.ipynb")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    with lab_page(jupyter, "plain.ipynb", height=900, timeout_ms=60_000) as page:
+        status = page.locator(f"{CURRENT} .link-ls-status")
+        page.wait_for_function(
+            f"() => document.querySelector('{CURRENT} .link-ls-status')"
+            "?.textContent?.includes('not a pipeline')"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(60_000)
-            page.goto(f"{jupyter.base}/lab/tree/plain.ipynb?token={jupyter.token}")
-            status = page.locator(f"{CURRENT} .link-ls-status")
-            page.wait_for_function(
-                f"() => document.querySelector('{CURRENT} .link-ls-status')"
-                "?.textContent?.includes('not a pipeline')"
-            )
-            page.locator(f"{CURRENT} .link-ls-fix", has_text="Turn into a pipeline").click()
-            page.wait_for_function(
-                f"() => document.querySelector('{CURRENT} .link-ls-status')"
-                "?.textContent?.includes('pipeline, 5 components')"
-            )
-            assert page.evaluate(DIRTY)
-            # a cycle: the first component declares the last one as its parent
-            page.evaluate(
-                """() => {
-                    const nb = window.jupyterapp.shell.currentWidget.content;
-                    const first = nb.widgets[1].model, last = nb.widgets[5].model;
-                    const lc = last.getMetadata('canvas');
-                    const fc = structuredClone(first.getMetadata('canvas'));
-                    fc.parents = [{id: lc.id, name: lc.name}];
-                    first.setMetadata('canvas', fc);
-                }"""
-            )
-            page.wait_for_function(
-                f"() => document.querySelector('{CURRENT} .link-ls-status')"
-                "?.textContent?.includes('cycle')"
-            )
-            assert "Break the cycle" in page.locator(f"{CURRENT}").inner_text()
-            _header(page, 6).locator(".link-ls-run-up-to").click()
-            dialog = page.locator(".jp-Dialog")
-            dialog.wait_for()
-            assert "cycle" in dialog.inner_text()
-            _shot(page, "14-cycle-refused")
-            assert "cycle" in status.inner_text()
-        finally:
-            browser.close()
+        page.locator(f"{CURRENT} .link-ls-fix", has_text="Turn into a pipeline").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{CURRENT} .link-ls-status')"
+            "?.textContent?.includes('pipeline, 5 components')"
+        )
+        assert page.evaluate(DIRTY)
+        # a cycle: the first component declares the last one as its parent
+        page.evaluate(
+            """() => {
+                const nb = window.jupyterapp.shell.currentWidget.content;
+                const first = nb.widgets[1].model, last = nb.widgets[5].model;
+                const lc = last.getMetadata('canvas');
+                const fc = structuredClone(first.getMetadata('canvas'));
+                fc.parents = [{id: lc.id, name: lc.name}];
+                first.setMetadata('canvas', fc);
+            }"""
+        )
+        page.wait_for_function(
+            f"() => document.querySelector('{CURRENT} .link-ls-status')"
+            "?.textContent?.includes('cycle')"
+        )
+        assert "Break the cycle" in page.locator(f"{CURRENT}").inner_text()
+        _header(page, 6).locator(".link-ls-run-up-to").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for()
+        assert "cycle" in dialog.inner_text()
+        _shot(page, "14-cycle-refused")
+        assert "cycle" in status.inner_text()

@@ -21,8 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import Jupyter, _free_port, _wait_ready, missing
-from tests.clients.jupyterlab.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.clients.jupyterlab.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Jupyter,
+    _free_port,
+    _wait_ready,
+    missing,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
