@@ -1,4 +1,5 @@
-"""What the cache covers, for the "Run up to here" lens and the hover: per snapshot, in memory.
+"""What the cache covers, for the "Run up to here" lens, the hover and the components'
+states (``link.state``, JupyterLab's headers): per snapshot, in memory.
 
 The store of a notebook is the one a run uses (``cacheDir`` from the initialization
 options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook). What it holds
@@ -67,16 +68,23 @@ class CachedCounts:
         return self.counts[idx]
 
 
-def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
-    """The index of the snapshot's store, checked for other processes' writes."""
-    nb = snap.notebook
-    if nb is None or nb.path is None or nb.language != "python":
+def checked_index(ls: LinkServer, nb: Notebook) -> StoreIndex | None:
+    """The index of the notebook's store (None: no file), checked for other processes'
+    writes — what every request that shows cache states reads instead of the store."""
+    if nb.path is None:
         return None
     index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
     if index.check():
         # the lenses of the other cells an editor shows were made before the change
         ls.refresh_code_lenses()
     return index
+
+
+def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
+    nb = snap.notebook
+    if nb is None or nb.language != "python":
+        return None
+    return checked_index(ls, nb)
 
 
 def cached_counts(ls: LinkServer, snap: Snapshot) -> CachedCounts:
