@@ -109,6 +109,7 @@ def component_statuses(
     parameters: Mapping[str, Any] | None = None,
     pipeline: Pipeline | None = None,
     user: UserKey | None = None,
+    keys: Mapping[int, CacheKey] | None = None,
 ) -> list[ComponentStatus]:
     """One row per pipeline node, in notebook order, with the trust of each current entry.
 
@@ -119,7 +120,7 @@ def component_statuses(
     signer = _signer(user)
     listed = store.keys()
     entries = {k: s for k in listed if (s := summarise_entry(store, k, signer)) is not None}
-    return statuses_from(nb, entries, parameters=parameters, pipeline=pipeline)
+    return statuses_from(nb, entries, parameters=parameters, pipeline=pipeline, keys=keys)
 
 
 def statuses_from(

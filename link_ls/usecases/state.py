@@ -25,6 +25,7 @@ from enum import Enum
 from typing import Any
 
 from link_ls.cache import (
+    CacheKey,
     CacheState,
     CacheStore,
     ComponentStatus,
@@ -94,8 +95,12 @@ def component_states(
     pipeline: Pipeline,
     last_run: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
+    *,
+    keys: Mapping[int, CacheKey] | None = None,
 ) -> list[ComponentState]:
     """One row per pipeline node, in notebook order (``store`` None: the notebook has no file).
+
+    ``keys``: the pipeline's Merkle keys under ``parameters``, when the caller keeps them.
 
     A :class:`StoreIndex` answers from memory as its last check left it (the caller
     checks it first, :meth:`StoreIndex.check`); a :class:`CacheStore` is read whole.
@@ -105,7 +110,8 @@ def component_states(
     ran = last_run or {}
     params = parameters if parameters is not None else effective_parameters(nb)
     if store is None:
-        keys = compute_keys(nb, pipeline, params)
+        if keys is None:
+            keys = compute_keys(nb, pipeline, params)
         rows = [
             ComponentStatus(
                 i, str(pipeline.node_id(i)), "", keys.get(i), CacheState.MISSING, 0, False
@@ -114,9 +120,9 @@ def component_states(
         ]
     elif isinstance(store, StoreIndex):
         # the trust of each entry comes with its summary (``cache list``'s own check)
-        rows = statuses_from(nb, store.entries, parameters=params, pipeline=pipeline)
+        rows = statuses_from(nb, store.entries, parameters=params, pipeline=pipeline, keys=keys)
     else:
-        rows = component_statuses(nb, store, parameters=params, pipeline=pipeline)
+        rows = component_statuses(nb, store, parameters=params, pipeline=pipeline, keys=keys)
     out: list[ComponentState] = []
     for r in rows:
         state = _state(r.state, r.trust, r.key, ran.get(r.node))

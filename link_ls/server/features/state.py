@@ -20,17 +20,19 @@ from link_ls.server.base import LinkServer, guard
 def states(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
     from link_ls.pipeline import build
-    from link_ls.server.cachelens import checked_index
+    from link_ls.server.cachelens import checked_index, snapshot_keys
     from link_ls.server.runstate import last_run
     from link_ls.server.workspace import target
     from link_ls.usecases.state import component_states
 
     t = target(ls, a["uri"])
     nb = t.notebook
-    # an open document's pipeline is built once per version (its snapshot's)
-    p = t.snap.pipeline if t.snap is not None else build(nb)
     params = effective_parameters(nb, overrides(a))
-    rows = component_states(nb, checked_index(ls, nb), p, last_run(ls, nb), params)
+    # an open document's pipeline and keys are computed once per version (its snapshot's)
+    p = t.snap.pipeline if t.snap is not None else build(nb)
+    keys = snapshot_keys(t.snap, params) if t.snap is not None else None
+    index = checked_index(ls, nb)
+    rows = component_states(nb, index, p, last_run(ls, nb), params, keys=keys)
     return {"uri": a["uri"], "components": [r.to_json() for r in rows]}
 
 
