@@ -9,11 +9,15 @@ Prints, in-process (what the server does per request):
   costs; a full read before this change) once the store's times are settled;
 
 and through a real client over stdio (``link-ls serve`` from ``--src``, default this
-checkout): the median round trip of a code lens request for one cell document and of
-``link.state``. Run it with ``--src`` pointing at another checkout for a before/after
-comparison in the same load. Asserts nothing.
+checkout): the median round trip of a code lens request for one cell document, of
+``link.state`` (VS Code's and Neovim's state views) and of ``link.lab.view`` (JupyterLab's
+headers, which carry the same states). ``--base DIR`` runs a second server from another
+checkout (e.g. the main branch) on the same store, alternating with this one for
+``--rounds`` rounds, and prints both and their ratio: a before/after comparison under the
+same load. Asserts nothing.
 
     .venv/bin/python benchmarks/cache_lens.py [--cells 1000] [--requests 200] [--src DIR]
+        [--base DIR] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -151,7 +158,8 @@ async def over_lsp(path: Path, src: Path, requests: int) -> dict[str, float]:
         pass
 
     os.environ["PYTHONPATH"] = str(src)
-    await client.start_io(sys.executable, "-m", "link_ls", "serve")
+    # -P: the current directory (a checkout itself, often) must not shadow ``src``
+    await client.start_io(sys.executable, "-P", "-m", "link_ls", "serve")
     caps = types.ClientCapabilities(
         notebook_document=types.NotebookDocumentClientCapabilities(
             synchronization=types.NotebookDocumentSyncClientCapabilities()
@@ -201,10 +209,12 @@ async def over_lsp(path: Path, src: Path, requests: int) -> dict[str, float]:
         assert got, "no lens"
         return time.perf_counter() - t0
 
-    async def state() -> float:
+    answers: dict[str, Any] = {}
+
+    async def command(name: str) -> float:
         t0 = time.perf_counter()
-        await client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="link.state", arguments=[{"uri": uri}])
+        answers[name] = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=name, arguments=[{"uri": uri}])
         )
         return time.perf_counter() - t0
 
@@ -214,15 +224,41 @@ async def over_lsp(path: Path, src: Path, requests: int) -> dict[str, float]:
     title = await client.text_document_code_lens_async(
         types.CodeLensParams(types.TextDocumentIdentifier(cell_uris[-1]))
     )
-    states = [await state() for _ in range(max(5, requests // 20))]
+    states = [await command("link.state") for _ in range(max(5, requests // 20))]
+    views = [await command("link.lab.view") for _ in range(max(5, requests // 40))]
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
+    got = answers["link.state"]["components"]
+    shown = answers["link.lab.view"]["cells"]
     return {
         "lens_ms": statistics.median(lenses) * 1000,
         "state_ms": statistics.median(states) * 1000,
+        "lab_view_ms": statistics.median(views) * 1000,
         "last_lens": title[0].command.title if title and title[0].command else "",  # type: ignore[dict-item]
+        # what the servers answered (the same, or the comparison is void)
+        "states": _count(c["state"] for c in got),
+        "lab_states": _count(c["state"] for c in shown),
     }
+
+
+def _count(states: Iterable[str]) -> str:
+    return ", ".join(f"{n} {s}" for s, n in sorted(Counter(states).items()))
+
+
+def _rounds(path: Path, srcs: list[Path], requests: int, rounds: int) -> list[dict[str, Any]]:
+    """Each server's figures: medians over ``rounds`` rounds, the servers alternating."""
+    got: list[list[dict[str, Any]]] = [[] for _ in srcs]
+    for _ in range(rounds):
+        for i, src in enumerate(srcs):
+            got[i].append(asyncio.run(over_lsp(path, src, requests)))
+    out: list[dict[str, Any]] = []
+    for runs in got:
+        merged: dict[str, Any] = {}
+        for k, v in runs[0].items():
+            merged[k] = statistics.median(r[k] for r in runs) if isinstance(v, float) else v
+        out.append(merged)
+    return out
 
 
 def main() -> None:
@@ -230,7 +266,10 @@ def main() -> None:
     ap.add_argument("--cells", type=int, default=1000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--src", type=Path, default=ROOT, help="the checkout the server runs from")
+    ap.add_argument("--base", type=Path, help="a second checkout to compare with (same run)")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
+    srcs = [args.src, *([args.base] if args.base else [])]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         os.environ[KEY_FILE_ENV] = str(folder / "config" / "cache.key")
@@ -241,11 +280,22 @@ def main() -> None:
         for idx, key in compute_keys(nb).items():
             _entry(store, key, str(nb.cells[idx].node_id), f"c{idx}")
         core = in_process(path, store, args.requests)
-        lsp = asyncio.run(over_lsp(path, args.src, args.requests))
+        lsp = _rounds(path, srcs, args.requests, args.rounds)
     print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
-    print(f"server from {args.src}, {args.cells} components, {args.cells} entries")
-    for k, v in {**core, **lsp}.items():
-        print(f"  {k:24} {v:.3f}" if isinstance(v, float) else f"  {k:24} {v}")
+    print(f"{args.cells} components, {args.cells} entries; in process ({ROOT}):")
+    for k, v in core.items():
+        print(f"  {k:24} {v:.3f}")
+    print(f"over stdio, medians of {args.rounds} round(s); server from {args.src}")
+    if args.base:
+        print(f"  {'':24} {'this':>10} {'base':>10} {'base/this':>10}   (base: {args.base})")
+    for k, v in lsp[0].items():
+        if not isinstance(v, float):
+            print(f"  {k:24} {v}" + (f" | base: {lsp[1][k]}" if args.base else ""))
+        elif args.base:
+            b = lsp[1][k]
+            print(f"  {k:24} {v:10.3f} {b:10.3f} {b / v:10.1f}")
+        else:
+            print(f"  {k:24} {v:10.3f}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,20 @@ again, and only the entries whose own folder changed are read again.
 A modification time set within :data:`RACY_NS` of the look that recorded it may hide a
 second change in the same clock tick, so such a stamp is not taken as settled: the
 next check looks again (as git does for its "racily clean" index entries).
+
+Each entry is kept as the :class:`~link_ls.cache.status.EntrySummary` that ``cache list``
+reads too (state, size, trust and origin, node), so the components' states
+(``link.state``, JupyterLab's headers) come from the same index as the lenses, by the
+same rule as ``cache list`` (:func:`link_ls.cache.status.statuses_from`).
+
+Not noticed: a file rewritten in place inside an entry (no rename, so no folder's time
+changes), e.g. a ``manifest.json`` edited by hand; a run still verifies what it restores.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from collections.abc import Mapping
@@ -26,6 +35,7 @@ from pathlib import Path
 from link_ls.cache.errors import CacheError
 from link_ls.cache.keys import CacheKey
 from link_ls.cache.model import is_key
+from link_ls.cache.status import EntrySummary, summarise_entry
 from link_ls.cache.store import CacheStore
 from link_ls.cache.trust import UserKey, default_key_path, load_user_key
 
@@ -50,11 +60,14 @@ def _settled(stamp: _Stamp | None, now: int) -> bool:
 
 
 class StoreIndex:
-    """The entries a run would restore (usable, complete, trusted): key -> absent variables."""
+    """The entries of a store: each one's summary, and those a run would restore (usable,
+    complete, trusted): key -> absent variables."""
 
     def __init__(self, store: CacheStore) -> None:
         self.store = store
         self.usable: Mapping[CacheKey, frozenset[str]] = {}
+        #: every readable entry, as ``cache list`` sees it (replaced whole, never mutated)
+        self.entries: Mapping[CacheKey, EntrySummary] = {}
         #: whether the store has entries at all (usable or not)
         self.has_entries = False
         #: bumped whenever ``usable`` or ``has_entries`` changes (memos compare it)
@@ -63,8 +76,8 @@ class StoreIndex:
         self._folder: _Stamp | None = None
         self._key: _Stamp | None = None
         self._racy = True
-        #: per entry folder: its stamp when read, and its absent variables (None: not usable)
-        self._entries: dict[CacheKey, tuple[_Stamp, frozenset[str] | None]] = {}
+        #: per entry folder: its stamp when read, and its summary (None: unreadable manifest)
+        self._entries: dict[CacheKey, tuple[_Stamp, EntrySummary | None]] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -90,7 +103,11 @@ class StoreIndex:
         try:
             return load_user_key(create=False)  # editors never create the key
         except CacheError:
-            return None  # no usable key: a run restores nothing, so nothing counts
+            if default_key_path().exists():
+                return None  # an unusable key: a run restores nothing, trust is unknown
+        # no key yet (the first run makes it): entries stand as with a new key that has
+        # signed nothing — unsigned or foreign, never trusted — as ``cache list`` says
+        return UserKey(secrets.token_bytes(32), default_key_path())
 
     def _scan(self) -> bool:
         now = time.time_ns()
@@ -98,17 +115,18 @@ class StoreIndex:
         self._folder = folder = _stamp(self.store.folder)
         racy = not _settled(folder, now)
         user = self._user()
-        seen: dict[CacheKey, tuple[_Stamp, frozenset[str] | None]] = {}
+        seen: dict[CacheKey, tuple[_Stamp, EntrySummary | None]] = {}
         for key, st in self._listing():
             old = self._entries.get(key)
             if old is not None and old[0] == st and _settled(st, now):
                 seen[key] = old
                 continue
             racy = racy or not _settled(st, now)
-            seen[key] = (st, self._read(key, user))
+            seen[key] = (st, summarise_entry(self.store, key, user))
         self._entries = seen
         self._racy = racy
-        usable = {k: absent for k, (_, absent) in seen.items() if absent is not None}
+        self.entries = {k: e for k, (_, e) in seen.items() if e is not None}
+        usable = {k: e.absent for k, e in self.entries.items() if e.restorable}
         if usable == self.usable and bool(seen) == self.has_entries:
             return False
         self.usable = usable
@@ -133,15 +151,6 @@ class StoreIndex:
         except OSError:
             return []
         return sorted(found)
-
-    def _read(self, key: CacheKey, user: UserKey | None) -> frozenset[str] | None:
-        if user is None:
-            return None
-        # only trusted entries are restored by a run (docs/cache.md, Trust)
-        m = self.store.trusted_manifest(key, user)
-        if m is not None and m.usable and self.store.complete(m):
-            return frozenset(m.absent)
-        return None
 
 
 class CacheIndexes:

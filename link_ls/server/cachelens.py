@@ -1,4 +1,5 @@
-"""What the cache covers, for the "Run up to here" lens and the hover: per snapshot, in memory.
+"""What the cache covers, for the "Run up to here" lens, the hover and the components'
+states (``link.state``, JupyterLab's headers): per snapshot, in memory.
 
 The store of a notebook is the one a run uses (``cacheDir`` from the initialization
 options, else ``$LINK_LS_CACHE_DIR``, else beside the notebook). What it holds
@@ -11,6 +12,7 @@ the store folder changed), so a lens never says "never run" for a cached compone
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from link_ls.server.base import LinkServer
 from link_ls.server.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from link_ls.cache import CacheKey
     from link_ls.cache.index import StoreIndex
 
 
@@ -29,6 +32,20 @@ def store_for(ls: LinkServer, nb: Notebook) -> Any:
     if nb.path is None:
         raise UsageError(f"{nb.display_name}: the notebook has no file, so no cache store")
     return CacheStore.for_notebook(Path(nb.path), ls.cache_dir)
+
+
+def snapshot_keys(snap: Snapshot, params: Mapping[str, Any]) -> Mapping[int, CacheKey]:
+    """The Merkle keys of the snapshot's pipeline under ``params``, computed once per
+    document version and parameter values (lenses, hovers and ``link.state`` share them)."""
+    from link_ls.cache import compute_keys
+
+    assert snap.notebook is not None
+    memo = snap.extra.get("keys")
+    if memo is None or memo[0] != params:
+        memo = (dict(params), compute_keys(snap.notebook, snap.pipeline, params))
+        snap.extra["keys"] = memo
+    keys: Mapping[int, CacheKey] = memo[1]
+    return keys
 
 
 class CachedCounts:
@@ -41,7 +58,7 @@ class CachedCounts:
     """
 
     def __init__(self, snap: Snapshot, index: StoreIndex | None) -> None:
-        from link_ls.cache import compute_keys, effective_parameters
+        from link_ls.cache import effective_parameters
 
         assert snap.notebook is not None
         self.snap = snap
@@ -50,7 +67,7 @@ class CachedCounts:
         nb = snap.notebook
         if index is None or not index.has_entries:
             return
-        keys = compute_keys(nb, snap.pipeline, effective_parameters(nb))
+        keys = snapshot_keys(snap, effective_parameters(nb))
         self.restorable = {idx: index.usable[k] for idx, k in keys.items() if k in index.usable}
 
     def up_to(self, idx: int) -> int | None:
@@ -67,16 +84,23 @@ class CachedCounts:
         return self.counts[idx]
 
 
-def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
-    """The index of the snapshot's store, checked for other processes' writes."""
-    nb = snap.notebook
-    if nb is None or nb.path is None or nb.language != "python":
+def checked_index(ls: LinkServer, nb: Notebook) -> StoreIndex | None:
+    """The index of the notebook's store (None: no file), checked for other processes'
+    writes — what every request that shows cache states reads instead of the store."""
+    if nb.path is None:
         return None
     index = ls.cache_indexes.for_notebook(Path(nb.path), ls.cache_dir)
     if index.check():
         # the lenses of the other cells an editor shows were made before the change
         ls.refresh_code_lenses()
     return index
+
+
+def _index(ls: LinkServer, snap: Snapshot) -> StoreIndex | None:
+    nb = snap.notebook
+    if nb is None or nb.language != "python":
+        return None
+    return checked_index(ls, nb)
 
 
 def cached_counts(ls: LinkServer, snap: Snapshot) -> CachedCounts:

@@ -11,7 +11,10 @@ changed since); **never run** otherwise. The Merkle key already folds in the
 ancestors and the parameters, so comparing keys is the whole rule.
 
 ``last_run`` is what the caller remembers (node id → key of its last execution);
-the cache store's entries are the rest of the memory.
+the cache store's entries are the rest of the memory: read from the store (one-shot
+callers), or from the in-memory index an editor's server keeps of it
+(:class:`link_ls.cache.index.StoreIndex`: no manifest read per request), by the same
+rule (:func:`link_ls.cache.status.statuses_from`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from enum import Enum
 from typing import Any
 
 from link_ls.cache import (
+    CacheKey,
     CacheState,
     CacheStore,
     ComponentStatus,
@@ -29,6 +33,8 @@ from link_ls.cache import (
     component_statuses,
     effective_parameters,
 )
+from link_ls.cache.index import StoreIndex
+from link_ls.cache.status import statuses_from
 from link_ls.notebook import Notebook
 from link_ls.pipeline import Pipeline
 
@@ -85,27 +91,38 @@ def _state(cache: CacheState, trust: str, key: str | None, last: str | None) -> 
 
 def component_states(
     nb: Notebook,
-    store: CacheStore | None,
+    store: CacheStore | StoreIndex | None,
     pipeline: Pipeline,
     last_run: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
+    *,
+    keys: Mapping[int, CacheKey] | None = None,
 ) -> list[ComponentState]:
-    """One row per pipeline node, in notebook order (``store`` None: the notebook has no file)."""
+    """One row per pipeline node, in notebook order (``store`` None: the notebook has no file).
+
+    ``keys``: the pipeline's Merkle keys under ``parameters``, when the caller keeps them.
+
+    A :class:`StoreIndex` answers from memory as its last check left it (the caller
+    checks it first, :meth:`StoreIndex.check`); a :class:`CacheStore` is read whole.
+    """
     from link_ls.cache import compute_keys
 
     ran = last_run or {}
     params = parameters if parameters is not None else effective_parameters(nb)
     if store is None:
-        keys = compute_keys(nb, pipeline, params)
+        if keys is None:
+            keys = compute_keys(nb, pipeline, params)
         rows = [
             ComponentStatus(
                 i, str(pipeline.node_id(i)), "", keys.get(i), CacheState.MISSING, 0, False
             )
             for i in keys
         ]
+    elif isinstance(store, StoreIndex):
+        # the trust of each entry comes with its summary (``cache list``'s own check)
+        rows = statuses_from(nb, store.entries, parameters=params, pipeline=pipeline, keys=keys)
     else:
-        # the trust of each entry comes with its status (``cache list``'s own check)
-        rows = component_statuses(nb, store, parameters=params, pipeline=pipeline)
+        rows = component_statuses(nb, store, parameters=params, pipeline=pipeline, keys=keys)
     out: list[ComponentState] = []
     for r in rows:
         state = _state(r.state, r.trust, r.key, ran.get(r.node))

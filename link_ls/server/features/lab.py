@@ -118,12 +118,6 @@ def lab_notebook(ls: LinkServer, a: dict[str, Any]) -> Notebook:
     return loads(json.dumps(raw), name=path.name, path=path)
 
 
-def _store(ls: LinkServer, nb: Notebook) -> Any:
-    from link_ls.server.cachelens import store_for
-
-    return store_for(ls, nb) if nb.path is not None else None
-
-
 def _cycle(p: Pipeline) -> str | None:
     from link_ls.server.workspace import plan_for
 
@@ -139,6 +133,7 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     from link_ls.pipeline import build
     from link_ls.pipeline.render import graph_json
     from link_ls.server import runstate
+    from link_ls.server.cachelens import checked_index
     from link_ls.server.labfixes import lab_fixes
     from link_ls.server.workspace import plan_for
     from link_ls.usecases.state import component_states
@@ -149,7 +144,8 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
 
     params = effective_parameters(nb, overrides(a))
-    states = {s.index: s for s in component_states(nb, _store(ls, nb), p, last, params)}
+    index = checked_index(ls, nb)  # the server's index of the store, not every manifest
+    states = {s.index: s for s in component_states(nb, index, p, last, params)}
     cycle = _cycle(p)
     cells = []
     for idx in p.nodes:

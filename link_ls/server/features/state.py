@@ -2,7 +2,9 @@
 
 One rule (``link_ls.usecases.state``) for every editor: the JupyterLab extension shows
 it on its headers (through ``link.lab.view``), VS Code and Neovim ask this command.
-The store is the one a run uses; "up to date" comes from this server session's runs
+The store is the one a run uses, read from the server's in-memory index of it
+(``link_ls.server.cachelens.checked_index``: two ``stat`` calls per request, changed
+entries only read again); "up to date" comes from this server session's runs
 (``link_ls.server.runstate``).
 """
 
@@ -18,16 +20,19 @@ from link_ls.server.base import LinkServer, guard
 def states(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     from link_ls.cache import effective_parameters
     from link_ls.pipeline import build
-    from link_ls.server.cachelens import store_for
+    from link_ls.server.cachelens import checked_index, snapshot_keys
     from link_ls.server.runstate import last_run
-    from link_ls.server.workspace import notebook_for
+    from link_ls.server.workspace import target
     from link_ls.usecases.state import component_states
 
-    nb, _ = notebook_for(ls, a["uri"])
-    p = build(nb)
-    store = store_for(ls, nb) if nb.path is not None else None
+    t = target(ls, a["uri"])
+    nb = t.notebook
     params = effective_parameters(nb, overrides(a))
-    rows = component_states(nb, store, p, last_run(ls, nb), params)
+    # an open document's pipeline and keys are computed once per version (its snapshot's)
+    p = t.snap.pipeline if t.snap is not None else build(nb)
+    keys = snapshot_keys(t.snap, params) if t.snap is not None else None
+    index = checked_index(ls, nb)
+    rows = component_states(nb, index, p, last_run(ls, nb), params, keys=keys)
     return {"uri": a["uri"], "components": [r.to_json() for r in rows]}
 
 
