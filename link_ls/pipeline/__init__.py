@@ -6,7 +6,7 @@ from link_ls.pipeline.checks import check
 from link_ls.pipeline.codes import Code
 from link_ls.pipeline.graph import ParentLink, Pipeline, build
 from link_ls.pipeline.model import Diagnostic, Edge, PlanStep, RunPlan, Severity
-from link_ls.pipeline.plan import plan, plan_all, plan_cell, plan_up_to
+from link_ls.pipeline.plan import plan, plan_all, plan_cell, plan_up_to, up_to_sizes
 
 __all__ = [
     "Code",
@@ -23,4 +23,5 @@ __all__ = [
     "plan_all",
     "plan_cell",
     "plan_up_to",
+    "up_to_sizes",
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from link_ls.errors import PipelineError
-from link_ls.pipeline import build, plan_all, plan_cell, plan_up_to
+from link_ls.pipeline import build, plan_all, plan_cell, plan_up_to, up_to_sizes
 from tests.nbmake import code, component, markdown, notebook
 
 
@@ -62,3 +64,21 @@ def test_plan_for_a_non_component_is_an_error() -> None:
     nb = notebook([markdown("# title"), component("a", "x = 1")])
     with pytest.raises(PipelineError, match="not a component"):
         plan_up_to(build(nb), 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=30), max_size=4), max_size=30))
+def test_up_to_sizes_are_the_sizes_of_the_plans(parents: list[list[int]]) -> None:
+    # a random DAG: each component's parents are among the components above it
+    cells = [
+        component(f"c{i}", f"v{i} = {i}", sorted({f"c{j % i}" for j in ps}) if i else [])
+        for i, ps in enumerate(parents)
+    ]
+    p = build(notebook(cells))
+    assert up_to_sizes(p) == {i: len(plan_up_to(p, i).steps) for i in p.nodes}
+
+
+def test_up_to_sizes_refuse_a_cycle_as_a_plan_does() -> None:
+    p = build(notebook([component("a", "x = y", ["b"]), component("b", "y = x", ["a"])]))
+    with pytest.raises(PipelineError, match="cycle"):
+        up_to_sizes(p)

@@ -130,12 +130,11 @@ def _cycle(p: Pipeline) -> str | None:
 
 def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     """Per cell: name, parents, children, "run up to" size, state; the graph; a cycle."""
-    from link_ls.pipeline import build
+    from link_ls.pipeline import build, up_to_sizes
     from link_ls.pipeline.render import graph_json
     from link_ls.server import runstate
     from link_ls.server.cachelens import checked_index
     from link_ls.server.labfixes import lab_fixes
-    from link_ls.server.workspace import plan_for
     from link_ls.usecases.state import component_states
 
     nb = lab_notebook(ls, a)
@@ -147,10 +146,11 @@ def view(ls: LinkServer, a: dict[str, Any]) -> dict[str, Any]:
     index = checked_index(ls, nb)  # the server's index of the store, not every manifest
     states = {s.index: s for s in component_states(nb, index, p, last, params)}
     cycle = _cycle(p)
+    sizes = {} if cycle else up_to_sizes(p)
     cells = []
     for idx in p.nodes:
         c = p.cell(idx)
-        upto = None if cycle else len(plan_for(nb, idx, {"mode": "upTo"}, p).steps)
+        upto = sizes.get(idx)
         s = states.get(idx)
         cells.append(
             {
