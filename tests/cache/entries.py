@@ -113,3 +113,25 @@ def tree(root: Path, *, data_only: bool = False) -> dict[str, bytes | None]:
 
 def load_fixture(name: str, folder: Path) -> Notebook:
     return load(copy_fixture(name, folder))
+
+
+def colleague_archive(notebook: Path, tmp_path: Path, names: list[str], archive: str) -> Path:
+    """A colleague's entries for ``names`` of ``notebook``, signed with their key only (in
+    ``tmp_path/their.key``), exported as ``tmp_path/archive``."""
+    from link_ls.cache.export import export_cache
+
+    folder = tmp_path / "colleague"
+    folder.mkdir()
+    shutil.copy(notebook, folder / notebook.name)
+    theirs = load(folder / notebook.name)
+    store = CacheStore.for_notebook(folder / notebook.name)
+    fill_store(theirs, store, names)
+    their_key = load_user_key(tmp_path / "their.key")
+    keys = store.keys()  # a CacheStore's entries (not a dict)
+    for key in keys:
+        (store.entry_dir(key) / SIGNATURES_NAME).unlink()
+        raw = (store.entry_dir(key) / MANIFEST_NAME).read_bytes()
+        sign_folder(store.entry_dir(key), their_key, raw)
+    out = tmp_path / archive
+    export_cache(theirs, store, out)
+    return out

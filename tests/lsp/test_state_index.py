@@ -21,14 +21,8 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from link_ls.cache import CacheStore
-from link_ls.cache.export import export_cache
-from link_ls.cache.model import MANIFEST_NAME
-from link_ls.cache.store import sign_folder
-from link_ls.cache.trust import SIGNATURES_NAME, load_user_key
-from link_ls.notebook import load
 from tests.cache.conftest import user_cache_key  # the session's own key, never the user's
-from tests.cache.entries import fill_store
+from tests.cache.entries import colleague_archive
 from tests.conftest import ROOT
 from tests.lsp.conftest import FIXTURES, WAIT, OpenNotebook, session
 
@@ -38,25 +32,6 @@ pytestmark = pytest.mark.asyncio
 
 NAME = "run-cached-pipeline.ipynb"
 ARCHIVE = "colleague-results.tar.gz"
-
-
-def _colleague_archive(tmp_path: Path) -> Path:
-    """A colleague's entries for load and clean, signed with their key only, exported."""
-    folder = tmp_path / "colleague"
-    folder.mkdir()
-    shutil.copy(FIXTURES / NAME, folder / NAME)
-    theirs = load(folder / NAME)
-    store = CacheStore.for_notebook(folder / NAME)
-    fill_store(theirs, store, ["load", "clean"])
-    their_key = load_user_key(tmp_path / "their.key")
-    keys = store.keys()
-    for key in keys:
-        (store.entry_dir(key) / SIGNATURES_NAME).unlink()
-        raw = (store.entry_dir(key) / MANIFEST_NAME).read_bytes()
-        sign_folder(store.entry_dir(key), their_key, raw)
-    archive = tmp_path / ARCHIVE
-    export_cache(theirs, store, archive)
-    return archive
 
 
 def _terminal(cwd: Path, *args: str) -> None:
@@ -92,7 +67,7 @@ async def _states(client: LanguageClient, uri: str, **extra: Any) -> dict[str, d
 
 
 async def test_state_follows_imports_trust_and_clears_made_in_a_terminal(tmp_path: Path) -> None:
-    archive = _colleague_archive(tmp_path)
+    archive = colleague_archive(FIXTURES / NAME, tmp_path, ["load", "clean"], ARCHIVE)
     path = tmp_path / NAME
     shutil.copy(FIXTURES / NAME, path)
     async with session() as client:

@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 
 from link_ls.cache import CacheStore, compute_keys, effective_parameters
-from link_ls.cache.export import export_cache
 from link_ls.cache.importer import import_cache
 from link_ls.cache.index import CacheIndexes
-from link_ls.cache.model import MANIFEST_NAME, Unserialisable
+from link_ls.cache.model import Unserialisable
 from link_ls.cache.store import sign_folder
-from link_ls.cache.trust import KEY_FILE_ENV, SIGNATURES_NAME, load_user_key
+from link_ls.cache.trust import KEY_FILE_ENV, load_user_key
 from link_ls.notebook import Notebook, load
 from link_ls.pipeline import build
 from link_ls.usecases.state import ComponentState, RunState, component_states
-from tests.cache.entries import add_entry, fill_store
+from tests.cache.entries import add_entry, colleague_archive, fill_store
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pipeline.ipynb"
 ARCHIVE = "shared-results.tar.gz"
@@ -32,25 +31,6 @@ ARCHIVE = "shared-results.tar.gz"
 @pytest.fixture(autouse=True)
 def _own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "config" / "cache.key"))
-
-
-def _archive(tmp_path: Path, names: list[str]) -> Path:
-    """A colleague's entries for ``names``, signed with their key only, exported."""
-    folder = tmp_path / "colleague"
-    folder.mkdir()
-    shutil.copy(EXAMPLE, folder / EXAMPLE.name)
-    theirs = load(folder / EXAMPLE.name)
-    store = CacheStore.for_notebook(folder / EXAMPLE.name)
-    fill_store(theirs, store, names)
-    their_key = load_user_key(tmp_path / "their.key")
-    keys = store.keys()
-    for key in keys:
-        (store.entry_dir(key) / SIGNATURES_NAME).unlink()
-        raw = (store.entry_dir(key) / MANIFEST_NAME).read_bytes()
-        sign_folder(store.entry_dir(key), their_key, raw)
-    archive = tmp_path / ARCHIVE
-    export_cache(theirs, store, archive)
-    return archive
 
 
 def _both(nb: Notebook, store: CacheStore) -> list[ComponentState]:
@@ -64,7 +44,7 @@ def _both(nb: Notebook, store: CacheStore) -> list[ComponentState]:
 
 
 def test_every_state_and_note_reads_the_same_through_the_index(tmp_path: Path) -> None:
-    archive = _archive(tmp_path, ["load_data", "clean", "split"])
+    archive = colleague_archive(EXAMPLE, tmp_path, ["load_data", "clean", "split"], ARCHIVE)
     path = tmp_path / EXAMPLE.name
     shutil.copy(EXAMPLE, path)
     nb = load(path)
@@ -107,7 +87,7 @@ def test_every_state_and_note_reads_the_same_through_the_index(tmp_path: Path) -
 def test_before_the_first_run_makes_a_key_entries_read_untrusted_with_their_origin(
     tmp_path: Path,
 ) -> None:
-    archive = _archive(tmp_path, ["load_data"])
+    archive = colleague_archive(EXAMPLE, tmp_path, ["load_data"], ARCHIVE)
     path = tmp_path / EXAMPLE.name
     shutil.copy(EXAMPLE, path)
     nb = load(path)

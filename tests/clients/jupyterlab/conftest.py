@@ -179,8 +179,11 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 240_000
 
 
-def require_playwright() -> None:
-    """Playwright's Python package is there (``make test`` installs it), else skip/fail."""
+def require_browser() -> None:
+    """Chromium and Playwright's Python package are there (``make test`` installs both),
+    else skip (locally) or fail (under CI=true)."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as e:

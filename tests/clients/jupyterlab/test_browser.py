@@ -10,13 +10,11 @@ from __future__ import annotations
 import pytest
 
 from tests.clients.jupyterlab.conftest import (
-    CHROMIUM,
     FIXTURE,
     OUTPUT,
     Jupyter,
     lab_page,
-    missing,
-    require_playwright,
+    require_browser,
 )
 
 #: real editors, servers and kernels on a loaded 2-core machine: far above the usual minute
@@ -24,9 +22,7 @@ pytestmark = pytest.mark.timeout(900)
 
 
 def test_notebook_shows_the_diagnostic_on_the_report_cell(jupyter: Jupyter) -> None:
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    require_playwright()
+    require_browser()
 
     with lab_page(jupyter, FIXTURE.name, height=1000) as page:
         page.wait_for_selector(".jp-Notebook .jp-Cell")

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.jupyterlab.conftest import CHROMIUM, OUTPUT, Jupyter, lab_page, missing
+from tests.clients.jupyterlab.conftest import OUTPUT, Jupyter, lab_page, missing, require_browser
 from tests.clients.jupyterlab.test_extension import (
     COMPONENTS,
     CURRENT,
@@ -113,8 +113,7 @@ def _first_run_asks(page: Any, name: str) -> Any:
 def _require() -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
     if not EXAMPLE.exists() or not LINK_LS.exists():
         missing(f"{EXAMPLE} or {LINK_LS} missing")
 

@@ -18,12 +18,12 @@ import nbformat
 import pytest
 
 from tests.clients.jupyterlab.conftest import (
-    CHROMIUM,
     OUTPUT,
     SOURCE_BUILD,
     Jupyter,
     lab_page,
     missing,
+    require_browser,
 )
 from tests.clients.jupyterlab.test_extension import (
     COMPONENTS,
@@ -66,8 +66,7 @@ def _set_executor(jupyter: Jupyter, settings: dict[str, Any]) -> None:
 def test_parallel_setting_runs_both_branches_through_link_run(jupyter: Jupyter) -> None:
     if not INSTALLED.exists() and not (SOURCE_BUILD / "package.json").exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     (jupyter.root / NAME).write_text(EXAMPLE.read_text())
     _set_executor(jupyter, {"executor": "parallel", "workers": 2})

@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 
 from tests.clients.jupyterlab.conftest import (
-    CHROMIUM,
     FIXTURE,
     OUTPUT,
     Jupyter,
     lab_page,
     missing,
-    require_playwright,
+    require_browser,
 )
 
 pytestmark = pytest.mark.timeout(900)
@@ -102,9 +101,7 @@ def _output(page: Any, cell: int) -> str:
 def test_headers_run_up_to_stale_and_cache(jupyter: Jupyter) -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
-    require_playwright()
+    require_browser()
     _cached_copy(jupyter.root / NOTEBOOK)
     shutil.rmtree(jupyter.root / ".link_ls", ignore_errors=True)
 
@@ -270,8 +267,7 @@ def _conflicted(root: Path) -> Path:
 def test_conflicts_resolved_by_buttons_then_saved(jupyter: Jupyter) -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     merged = _conflicted(jupyter.root)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(jupyter.root)]
@@ -321,8 +317,7 @@ def test_an_edge_added_by_a_fix_clears_the_diagnostic_before_saving(jupyter: Jup
     """The quick fix changes the model only; the server sees the new edge without a save."""
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     on_disk = (jupyter.root / FIXTURE.name).read_text()
     with lab_page(jupyter, FIXTURE.name, height=1200) as page:
@@ -365,8 +360,7 @@ def _component(cid: str, name: str, source: str, parents: list[tuple[str, str]])
 def test_a_dying_kernel_and_an_interrupt_show_on_the_header(jupyter: Jupyter) -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     a = ("a1b2c3d4-0000-4000-8000-000000000001", "setup")
     nb = {
@@ -435,8 +429,7 @@ def _dialog(page: Any, value: str | None = None) -> None:
 def test_export_then_import_the_pipeline_into_the_model(jupyter: Jupyter) -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     nb_path = jupyter.root / "exchange.ipynb"
     shutil.copy(EXAMPLE, nb_path)
@@ -468,8 +461,7 @@ def test_a_plain_notebook_turned_into_a_pipeline_then_a_cycle_refuses_to_run(
 ) -> None:
     if not INSTALLED.exists():
         missing(f"the link-ls JupyterLab extension is not built/linked ({INSTALLED}): make test")
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} not installed (make test installs it: apt-get install chromium)")
+    require_browser()
 
     shutil.copy(EXAMPLE.with_name("plain.ipynb"), jupyter.root / "plain.ipynb")
     with lab_page(jupyter, "plain.ipynb", height=900, timeout_ms=60_000) as page:
