@@ -8,7 +8,8 @@ import gc
 import re
 from collections.abc import Iterable
 
-from link_ls.analysis.model import EMPTY, CellAnalysis, Span, SyntaxProblem
+from link_ls.analysis import model
+from link_ls.analysis.model import EMPTY, CellAnalysis, FlatRows, Span, SyntaxProblem
 from link_ls.analysis.visitor import CellVisitor
 
 #: names every IPython kernel provides without a definition in any cell
@@ -188,7 +189,7 @@ def analyze_source(source: str) -> CellAnalysis:
             gc.enable()
 
 
-def _analyze_tree(source: str) -> CellAnalysis:
+def _analyze_tree(source: str, record: bool = False) -> CellAnalysis:
     try:
         tree = _parse(source)
     except SyntaxError as e:
@@ -205,7 +206,7 @@ def _analyze_tree(source: str) -> CellAnalysis:
             frozenset(),
             frozenset(),
             (),
-            (),
+            source,
             SyntaxProblem(msg, Span(line, col, end_line, end_col)),
         )
     except (ValueError, RecursionError, MemoryError) as e:
@@ -216,12 +217,12 @@ def _analyze_tree(source: str) -> CellAnalysis:
             frozenset(),
             frozenset(),
             (),
-            (),
+            source,
             SyntaxProblem(f"cannot parse: {e}", Span(0, 0, 0, 1)),
         )
     try:
         # no ``:=`` in the text, none in the tree: IPython's rewrite copies code verbatim
-        return CellVisitor(":=" in source).run(tree)
+        return CellVisitor(":=" in source, record).run(tree, source)
     except RecursionError:
         return CellAnalysis(
             frozenset(),
@@ -229,8 +230,25 @@ def _analyze_tree(source: str) -> CellAnalysis:
             frozenset(),
             frozenset(),
             ("code nested too deeply to analyse",),
+            source,
+            None,
             (),
         )
+
+
+def _occurrence_rows(source: str) -> FlatRows:
+    """Where each name of a cell occurs: the cell's walk again, recording (see
+    :data:`link_ls.analysis.model.find_rows`)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_tree(source, record=True).occurrence_rows
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+model.find_rows[0] = _occurrence_rows
 
 
 class AnalysisCache:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -38,6 +38,18 @@ OccurrenceRow = tuple[str, str, int, int, int, int]
 FlatRows = tuple[str | int, ...]
 #: the empty set of names, shared by the analyses that have one (most cells delete nothing)
 NO_NAMES: frozenset[str] = frozenset()
+
+
+def _no_rows(source: str) -> FlatRows:
+    return ()
+
+
+#: how an analysis finds its occurrences when first asked (a cell's source -> its rows):
+#: :mod:`link_ls.analysis.analyzer` sets it to a walk that records them. Building a graph
+#: and its diagnostics needs the facts of every cell but the positions of few (a hover,
+#: a reference, an undefined name): recording 20 names a cell in every walk cost a tenth
+#: of a 1,000-cell analysis.
+find_rows: list[Callable[[str], FlatRows]] = [_no_rows]
 _set = object.__setattr__  # how a frozen dataclass sets its fields
 
 
@@ -63,7 +75,9 @@ class CellAnalysis:
     mutations: frozenset[str]
     #: why the cell's definitions cannot be known (star import, exec, %run, …)
     unknown: tuple[str, ...]
-    occurrence_rows: FlatRows
+    #: the cell's source: equal sources have equal occurrences, so comparing analyses
+    #: compares the facts and, through it, where each name is
+    source: str
     syntax_error: SyntaxProblem | None = None
 
     def __init__(
@@ -73,8 +87,9 @@ class CellAnalysis:
         deletes: frozenset[str],
         mutations: frozenset[str],
         unknown: tuple[str, ...],
-        occurrence_rows: FlatRows,
+        source: str,
         syntax_error: SyntaxProblem | None = None,
+        occurrence_rows: FlatRows | None = None,
     ) -> None:
         # what the frozen dataclass's own ``__init__`` does, a fifth faster (one per cell);
         # not through ``self.__dict__``, which would give every analysis a dict of its own
@@ -83,8 +98,17 @@ class CellAnalysis:
         _set(self, "deletes", deletes)
         _set(self, "mutations", mutations)
         _set(self, "unknown", unknown)
-        _set(self, "occurrence_rows", occurrence_rows)
+        _set(self, "source", source)
         _set(self, "syntax_error", syntax_error)
+        if occurrence_rows is not None:  # recorded by the walk that made the analysis
+            self.__dict__["occurrence_rows"] = occurrence_rows
+
+    @cached_property
+    def occurrence_rows(self) -> FlatRows:
+        """The occurrences as flat rows (:data:`FlatRows`), found on first use."""
+        if self.syntax_error is not None or not self.source:
+            return ()
+        return find_rows[0](self.source)
 
     @cached_property
     def occurrences(self) -> tuple[Occurrence, ...]:
@@ -102,4 +126,4 @@ class CellAnalysis:
         return self.defs | self.mutations
 
 
-EMPTY = CellAnalysis(frozenset(), frozenset(), frozenset(), frozenset(), (), ())
+EMPTY = CellAnalysis(frozenset(), frozenset(), frozenset(), frozenset(), (), "", None, ())

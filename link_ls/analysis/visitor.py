@@ -81,11 +81,14 @@ _DISPATCH: dict[type, _Dispatch] = {}
 
 
 class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
-    """One use per cell: ``CellVisitor(walrus).run(tree)``; ``walrus=False`` promises the
-    code holds no ``:=`` (the cell's text has none), which makes function scopes cheaper."""
+    """One use per cell: ``CellVisitor(walrus, record).run(tree, source)``; ``walrus=False``
+    promises the code holds no ``:=`` (the cell's text has none), which makes function
+    scopes cheaper; ``record=True`` also records where each name occurs (the analysis's
+    :attr:`~link_ls.analysis.model.CellAnalysis.occurrence_rows`)."""
 
-    def __init__(self, walrus: bool = True) -> None:
+    def __init__(self, walrus: bool = True, record: bool = False) -> None:
         self.walrus = walrus or not self.structural_fast_paths
+        self.record = record
         self.defs: set[str] = set()
         self.reads: set[str] = set()
         self.deferred: set[str] = set()
@@ -104,7 +107,7 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
         self._d = d
 
     # -- entry -------------------------------------------------------------------
-    def run(self, tree: ast.Module) -> CellAnalysis:
+    def run(self, tree: ast.Module, source: str) -> CellAnalysis:
         self.body(tree.body)
         reads = self.reads | (self.deferred - self.defs)
         muts = self.mutations | (self.deferred_mut - self.defs)
@@ -116,7 +119,9 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
             frozenset(deletes) if deletes else NO_NAMES,
             frozenset(muts) if muts else NO_NAMES,
             tuple(dict.fromkeys(self.unknown)) if self.unknown else (),
-            tuple(self.occ),
+            source,
+            None,
+            tuple(self.occ) if self.record else None,
         )
 
     def body(self, stmts: Iterable[ast.AST]) -> None:
@@ -180,7 +185,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
             self.deferred.add(name)
         elif name not in self.defined:
             self.reads.add(name)
-        self.occ += _row(name, "read", node, self.line_offset)
+        if self.record:
+            self.occ += _row(name, "read", node, self.line_offset)
 
     def store(self, name: str, node: ast.AST) -> None:
         if self.scopes:
@@ -193,6 +199,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
                 return
         self.defs.add(name)
         self.defined.add(name)
+        if not self.record:
+            return
         if type(node) is ast.Name:  # most definitions: :func:`_row`, inlined
             off = self.line_offset - 1
             self.occ += (  # type: ignore[arg-type]
@@ -223,7 +231,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
             self.mutations.add(name)
         else:
             return
-        self.occ += _row(name, "mutate", base, self.line_offset)
+        if self.record:
+            self.occ += _row(name, "mutate", base, self.line_offset)
 
     # -- leaves --------------------------------------------------------------------
     def v_Name(self, node: ast.Name) -> None:
@@ -254,6 +263,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
                     self.deferred.add(name)
                 elif name not in self.defined:
                     self.reads.add(name)
+            if not self.record:
+                return
             # :func:`_row`, inlined: a parsed name has all four positions
             off = self.line_offset - 1
             self.occ += (  # type: ignore[arg-type]
@@ -277,7 +288,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
             self.reads.add(node.id)
         self.deletes.add(node.id)
         self.defined.discard(node.id)
-        self.occ += _row(node.id, "delete", node, self.line_offset)
+        if self.record:
+            self.occ += _row(node.id, "delete", node, self.line_offset)
 
     def v_Attribute(self, node: ast.Attribute) -> None:
         v = node.value

@@ -139,13 +139,28 @@ def _visit(visitor: type[CellVisitor], source: str) -> object:
         tree = _parse(source)
     except (SyntaxError, ValueError):
         return "syntax error"
-    return visitor(":=" in source).run(tree)
+    a = visitor(":=" in source, record=True).run(tree, source)
+    return a, a.occurrence_rows
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells())
 def test_visitor_fast_paths_match_reference(source: str) -> None:
     assert _visit(CellVisitor, source) == _visit(ReferenceVisitor, source)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells())
+def test_occurrences_found_on_demand_equal_a_recording_walk(source: str) -> None:
+    """An analysis records no positions; asked for them, it finds what a recording
+    walk of the same cell finds, and its facts are that walk's."""
+    a = analyze_source(source)
+    assert "occurrence_rows" not in vars(a) or a.syntax_error is not None
+    recorded = _visit(CellVisitor, source)
+    if recorded == "syntax error":
+        assert a.syntax_error is not None and a.occurrences == ()
+    else:
+        assert (a, a.occurrence_rows) == recorded
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,11 +225,12 @@ def test_analysis_with_fast_rewrite_equals_ipython_rewrite(source: str) -> None:
     except SyntaxError:
         pass
     try:
-        slow = ReferenceVisitor().run(ast.parse(TransformerManager().transform_cell(source)))
+        tree = ast.parse(TransformerManager().transform_cell(source))
+        slow = ReferenceVisitor(record=True).run(tree, source)
     except SyntaxError:
         slow = None
     fast = analyze_source(source)
     if slow is None:
         assert fast.syntax_error is not None
     else:
-        assert fast == slow
+        assert (fast, fast.occurrence_rows) == (slow, slow.occurrence_rows)
