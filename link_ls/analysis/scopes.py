@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -220,7 +221,11 @@ class Scope:
 
     kind: str  # "function" | "class" | "comprehension"
     bound: set[str] = field(default_factory=set)
-    globals: set[str] = field(default_factory=set)
+    #: a function's ``global`` names (classes and comprehensions share :data:`_NO_GLOBALS`)
+    globals: AbstractSet[str] = field(default_factory=set)
+
+
+_NO_GLOBALS: frozenset[str] = frozenset()
 
 
 class ScopeVisits:
@@ -279,7 +284,7 @@ class ScopeVisits:
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        self.scopes.append(Scope("class"))
+        self.scopes.append(Scope("class", set(), _NO_GLOBALS))
         try:
             self.body(node.body)
         finally:
@@ -291,7 +296,7 @@ class ScopeVisits:
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         x: ast.AST = gens[0].iter
         d[type(x)](self, x)
-        self.scopes.append(Scope("comprehension"))
+        self.scopes.append(Scope("comprehension", set(), _NO_GLOBALS))
         try:
             first = True
             for g in gens:

@@ -61,23 +61,30 @@ def _row(name: str, kind: str, node: ast.AST, line_offset: int) -> OccurrenceRow
 _Handler = Callable[["CellVisitor", ast.AST], None]
 
 
-class _Dispatch(dict[type, _Handler]):
-    """Handlers by node type for one visitor class, looked up on first sight of a type.
-
-    Hot handlers index it directly (``self._d[type(x)](self, x)``): one Python call per
-    node instead of two through :meth:`CellVisitor.visit`.
-    """
-
-    def __init__(self, cls: type[CellVisitor]) -> None:
-        super().__init__()
-        self.cls = cls
-
-    def __missing__(self, t: type) -> _Handler:
-        fn = self[t] = self.cls._handler(t)
-        return fn
+def _node_types() -> list[type]:
+    """Every node class there is (the parser makes only those of ``ast``)."""
+    out: list[type] = []
+    stack: list[type] = [ast.AST]
+    while stack:
+        t = stack.pop()
+        stack.extend(t.__subclasses__())
+        if getattr(t, "_fields", None) is not None:
+            out.append(t)
+    return out
 
 
-_DISPATCH: dict[type, _Dispatch] = {}
+#: handlers by node type, one table per visitor class, filled for every node type when the
+#: class first visits: a plain dict (not one with ``__missing__``), which CPython indexes
+#: by its fast path. Hot handlers index it directly (``self._d[type(x)](self, x)``): one
+#: Python call per node instead of two through :meth:`CellVisitor.visit`.
+_DISPATCH: dict[type, dict[type, _Handler]] = {}
+
+
+def _dispatch(cls: type[CellVisitor]) -> dict[type, _Handler]:
+    d = _DISPATCH.get(cls)
+    if d is None:
+        d = _DISPATCH[cls] = {t: cls._handler(t) for t in _node_types()}
+    return d
 
 
 class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
@@ -102,9 +109,7 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
         self.line_offset = 0
         # handlers by node type, shared by every visitor of this class
         d = _DISPATCH.get(type(self))
-        if d is None:
-            d = _DISPATCH[type(self)] = _Dispatch(type(self))
-        self._d = d
+        self._d = d if d is not None else _dispatch(type(self))
 
     # -- entry -------------------------------------------------------------------
     def run(self, tree: ast.Module, source: str) -> CellAnalysis:

@@ -143,11 +143,6 @@ class Pipeline:
         an = self.analyses
         last: dict[str, int] = {}
         last_unknown: int | None = None
-        later_defs: dict[str, int] = {}
-        if not self.is_pipeline:
-            for idx in reversed(self.nodes):
-                for n in an[idx].defs:
-                    later_defs[n] = idx
         pending: list[tuple[int, str]] = []
         builtin_names = BUILTIN_NAMES
         inferred = self.inferred
@@ -177,6 +172,14 @@ class Pipeline:
             if a.unknown:
                 last_unknown = idx
                 self.has_unknown = True
+        if not pending:
+            return
+        # each name's first definer, for plain notebooks' out-of-order reads
+        later_defs: dict[str, int] = {}
+        if not self.is_pipeline:
+            for idx in reversed(self.nodes):
+                for n in an[idx].defs:
+                    later_defs[n] = idx
         # pipeline parameters are set in the kernel before the first component runs
         params = {prm.name for prm in self.notebook.parameters}
         for idx, name in pending:
