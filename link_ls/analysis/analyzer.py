@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from link_ls.analysis import model
 from link_ls.analysis.model import EMPTY, CellAnalysis, FlatRows, Span, SyntaxProblem
 from link_ls.analysis.visitor import CellVisitor
+from link_ls.gcpause import paused_gc
 
 #: names every IPython kernel provides without a definition in any cell
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins)) | frozenset(
@@ -238,14 +239,9 @@ def _analyze_tree(source: str, record: bool = False) -> CellAnalysis:
 
 def _occurrence_rows(source: str) -> FlatRows:
     """Where each name of a cell occurs: the cell's walk again, recording (see
-    :data:`link_ls.analysis.model.find_rows`)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    :data:`link_ls.analysis.model.find_rows`). Off the hot path: the plain pause."""
+    with paused_gc():
         return _analyze_tree(source, record=True).occurrence_rows
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 model.find_rows[0] = _occurrence_rows
