@@ -28,6 +28,9 @@ MUTATING_METHODS = frozenset(
 )
 
 _LOAD, _STORE = ast.Load, ast.Store
+_NAME, _ATTRIBUTE, _CALL = ast.Name, ast.Attribute, ast.Call
+#: calls that read or write the namespace in ways no analysis can follow
+_DYNAMIC = frozenset(["exec", "globals", "vars", "locals"])
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -410,29 +413,31 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
     # -- calls: in-place methods, exec, and IPython's magics -----------------------
     def v_Call(self, node: ast.Call) -> None:
         f = node.func
-        is_attr = type(f) is ast.Attribute
-        if is_attr and type(f.value) is ast.Call and is_get_ipython(f.value):  # type: ignore[attr-defined]
-            self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
-            return
+        tf = type(f)
+        if tf is _ATTRIBUTE:
+            fv = f.value  # type: ignore[attr-defined]
+            if type(fv) is _CALL and is_get_ipython(fv):
+                self._ipython_call(f.attr, node)  # type: ignore[attr-defined]
+                return
         d = self._d
-        d[type(f)](self, f)
+        d[tf](self, f)
         for a in node.args:
             d[type(a)](self, a)
         keywords = node.keywords
         for k in keywords:
             v = k.value
             d[type(v)](self, v)
-        if is_attr:
+        if tf is _ATTRIBUTE:
             attr: str = f.attr  # type: ignore[attr-defined]
-            trailing_ = attr.endswith("_") and not attr.startswith("_")  # torch's x.add_()
             if (
                 attr in MUTATING_METHODS
-                or trailing_
+                # torch's x.add_(): a trailing underscore, not a dunder or private name
+                or (attr[-1] == "_" and attr[0] != "_")
                 or (
                     keywords
                     and any(
                         k.arg == "inplace"
-                        and isinstance(k.value, ast.Constant)
+                        and type(k.value) is ast.Constant
                         and k.value.value is True
                         for k in keywords
                     )
@@ -440,8 +445,8 @@ class CellVisitor(IPythonMagics, ScopeVisits, StructuralFastPaths):
             ):
                 self.mutate(f.value)  # type: ignore[attr-defined]
         elif (
-            isinstance(f, ast.Name)
-            and f.id in ("exec", "globals", "vars", "locals")
-            and (f.id == "exec" or not self.scopes or f.id == "globals")
+            tf is _NAME
+            and f.id in _DYNAMIC  # type: ignore[attr-defined]
+            and (f.id == "exec" or not self.scopes or f.id == "globals")  # type: ignore[attr-defined]
         ):
-            self.unknown.append(f"{f.id}()")
+            self.unknown.append(f"{f.id}()")  # type: ignore[attr-defined]
