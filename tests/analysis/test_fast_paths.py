@@ -19,6 +19,7 @@ from link_ls.analysis import analyze_source
 from link_ls.analysis.analyzer import _fast_ipython, _parse
 from link_ls.analysis.scopes import function_locals
 from link_ls.analysis.visitor import CellVisitor
+from tests.fuzzing import examples
 
 
 class ReferenceVisitor(CellVisitor):
@@ -143,13 +144,23 @@ def _visit(visitor: type[CellVisitor], source: str) -> object:
     return a, a.occurrence_rows
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cells())
 def test_visitor_fast_paths_match_reference(source: str) -> None:
     assert _visit(CellVisitor, source) == _visit(ReferenceVisitor, source)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(200),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cells())
 def test_occurrences_found_on_demand_equal_a_recording_walk(source: str) -> None:
     """An analysis records no positions; asked for them, it finds what a recording
@@ -163,7 +174,12 @@ def test_occurrences_found_on_demand_equal_a_recording_walk(source: str) -> None
         assert (a, a.occurrence_rows) == recorded
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cells())
 def test_function_scopes_without_walrus_read_statements_only(source: str) -> None:
     source = source.replace(":=", "=")  # may no longer parse: then nothing to compare
@@ -177,7 +193,12 @@ def test_function_scopes_without_walrus_read_statements_only(source: str) -> Non
             assert fast == function_locals(node.args, node.body), ast.unparse(node)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cells())
 def test_fast_ipython_rewrite_is_ipythons(source: str) -> None:
     fast = _fast_ipython(source)
@@ -216,7 +237,12 @@ def test_fast_ipython_on_odd_cells() -> None:
             assert fast[0] == TransformerManager().transform_cell(source), source
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(200),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cells())
 def test_analysis_with_fast_rewrite_equals_ipython_rewrite(source: str) -> None:
     try:

@@ -20,6 +20,7 @@ from link_ls.notebook.model import Notebook
 from link_ls.pipeline import build, check
 from link_ls.pipeline.index import build_after
 from link_ls.usecases.diagnose import diagnose
+from tests.fuzzing import examples
 from tests.nbmake import cid, code, component, markdown, notebook
 
 VOCAB = [
@@ -160,6 +161,6 @@ class Edits(RuleBasedStateMachine):
 
 
 Edits.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=15, deadline=None, derandomize=True
+    max_examples=examples(40), stateful_step_count=15, deadline=None, derandomize=True
 )
 TestIncremental = Edits.TestCase
