@@ -33,6 +33,17 @@ class ReferenceVisitor(CellVisitor):
             self.visit(child)
 
 
+def fuzz(default: int) -> settings:
+    """Hypothesis settings of these tests: ``default`` cases with a fixed seed in ``make
+    test``, ``LINK_LS_FUZZ_EXAMPLES`` of them in ``make fuzz``."""
+    return settings(
+        max_examples=examples(default),
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
 NAMES = st.sampled_from(["a", "b", "df", "x", "y", "model", "i", "k", "np", "len", "print"])
 
 
@@ -144,23 +155,13 @@ def _visit(visitor: type[CellVisitor], source: str) -> object:
     return a, a.occurrence_rows
 
 
-@settings(
-    max_examples=examples(300),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz(300)
 @given(cells())
 def test_visitor_fast_paths_match_reference(source: str) -> None:
     assert _visit(CellVisitor, source) == _visit(ReferenceVisitor, source)
 
 
-@settings(
-    max_examples=examples(200),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz(200)
 @given(cells())
 def test_occurrences_found_on_demand_equal_a_recording_walk(source: str) -> None:
     """An analysis records no positions; asked for them, it finds what a recording
@@ -174,12 +175,7 @@ def test_occurrences_found_on_demand_equal_a_recording_walk(source: str) -> None
         assert (a, a.occurrence_rows) == recorded
 
 
-@settings(
-    max_examples=examples(300),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz(300)
 @given(cells())
 def test_function_scopes_without_walrus_read_statements_only(source: str) -> None:
     source = source.replace(":=", "=")  # may no longer parse: then nothing to compare
@@ -193,12 +189,7 @@ def test_function_scopes_without_walrus_read_statements_only(source: str) -> Non
             assert fast == function_locals(node.args, node.body), ast.unparse(node)
 
 
-@settings(
-    max_examples=examples(300),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz(300)
 @given(cells())
 def test_fast_ipython_rewrite_is_ipythons(source: str) -> None:
     fast = _fast_ipython(source)
@@ -237,12 +228,7 @@ def test_fast_ipython_on_odd_cells() -> None:
             assert fast[0] == TransformerManager().transform_cell(source), source
 
 
-@settings(
-    max_examples=examples(200),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz(200)
 @given(cells())
 def test_analysis_with_fast_rewrite_equals_ipython_rewrite(source: str) -> None:
     try:
