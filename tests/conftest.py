@@ -10,6 +10,13 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same cases on every run (``make test`` and CI never differ by
+# luck); ``make fuzz`` runs the fuzz tests with many more cases (tests/fuzzing.py).
+# Tests' own ``@settings`` inherit this; loaded here, before any test module is imported.
+settings.register_profile("repeatable", derandomize=True)
+settings.load_profile("repeatable")
 
 ROOT = Path(__file__).resolve().parent.parent
 
