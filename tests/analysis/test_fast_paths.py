@@ -34,12 +34,11 @@ class ReferenceVisitor(CellVisitor):
 
 
 def fuzz(default: int) -> settings:
-    """Hypothesis settings of these tests: ``default`` cases with a fixed seed in ``make
-    test``, ``LINK_LS_FUZZ_EXAMPLES`` of them in ``make fuzz``."""
+    """Hypothesis settings of these tests: ``default`` cases in ``make test``,
+    ``LINK_LS_FUZZ_EXAMPLES`` of them in ``make fuzz`` (seeds fixed by tests/conftest.py)."""
     return settings(
         max_examples=examples(default),
         deadline=None,
-        derandomize=True,
         suppress_health_check=[HealthCheck.too_slow],
     )
 
